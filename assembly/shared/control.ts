@@ -1,0 +1,36 @@
+// The control block: one per process, at a fixed place in the shared memory,
+// written by the host before any instance starts and read by every instance.
+// Offsets are bytes from the control base the host passes to `*_init`.
+// host/layout.ts mirrors these numbers; change both together.
+//
+// Fields marked (host) are written only by the host; (atomic) are shared
+// counters updated with atomics by any instance.
+
+export const CONTROL_MAGIC: u32 = 0x57434331; // "WCC1"
+export const CONTROL_SIZE: u32 = 4096;
+
+export namespace Ctl {
+  export const MAGIC: u32 = 0;           // u32 (host)
+  export const N_CORES: u32 = 4;          // u32 (host) worker instances
+  export const MAX_CONNS: u32 = 8;        // u32 (host) connection slots per core (-c)
+  export const ITEM_SIZE_MAX: u32 = 12;   // u32 (host) -I in bytes
+  export const VERBOSITY: u32 = 16;       // u32 (host, and `verbosity` command)
+  export const STORE_BASE: u32 = 20;      // u32 (host) store region start
+  export const STORE_SIZE: u32 = 24;      // u32 (host) store region bytes (index + items)
+  export const ITEM_BYTES: u32 = 28;      // u32 (host) -m in bytes: the items never exceed it
+  export const CORE_BASE: u32 = 32;       // u32 (host) core[0] region start
+  export const CORE_STRIDE: u32 = 36;     // u32 (host) bytes between core regions
+  export const PROCESS_STARTED: u32 = 40; // u32 (host) unix seconds; rel time 0 (memcached's process_started)
+  export const PID: u32 = 44;             // u32 (host)
+  export const TCP_PORT: u32 = 48;        // u32 (host) for `stats settings`
+  export const MAXBYTES_LO: u32 = 52;     // u64 (host) -m in bytes, for stats
+  export const EVICTIONS_ON: u32 = 60;    // u32 (host) 1 unless -M
+  export const RUSAGE_USER_US: u32 = 64;  // u64 (host, refreshed about once a second)
+  export const RUSAGE_SYS_US: u32 = 72;   // u64 (host)
+  export const INTERFACE: u32 = 80;       // 64 bytes (host) listen address text, NUL-padded, for `stats settings`
+  export const SHUTDOWN: u32 = 144;       // u32 (atomic) set by the host: workers stop
+  export const VERSION_STR: u32 = 160;    // 32 bytes (host) version text, NUL-padded
+  export const CAS_COUNTER: u32 = 256;    // u64 (atomic) last CAS value handed out (own cache line)
+  export const FLUSH: u32 = 320;          // store's flush state (own cache line), owned by assembly/store
+  export const STORE_SCRATCH: u32 = 384;  // 3712 bytes for assembly/store's global header if it wants it
+}
