@@ -1,0 +1,189 @@
+// The one shared memory: where everything goes, and the control block.
+//
+//  [0, 16 KiB)              unused (address 0 stays null)
+//  [16 KiB, 256 KiB)        transport statics (sockstack)
+//  [256 KiB, 1 MiB)         protocol module statics (memcached, echo)
+//  [1 MiB, 1 MiB + 4 KiB)   control block (assembly/shared/control.ts)
+//  store                    store_region_size(-m, -I) bytes, 4 KiB aligned
+//  core[0..t)               one region per thread, `coreStride` apart:
+//                             +0          transport region (sock_region_size)
+//                             +appOffset  protocol module region (app_region_size)
+//
+// The offsets below mirror assembly/shared/control.ts: change both together
+// (host/__tests__/layout.test.ts reads that file and compares).
+import { LayoutError } from "./errors.js";
+import type { Config } from "./cli.js";
+import { MEMCACHED_VERSION } from "./version.js";
+
+export const KiB = 1024;
+export const MiB = 1024 * KiB;
+export const WASM_PAGE = 64 * KiB;
+/** memory32: 65536 pages of 64 KiB. */
+export const MAX_PAGES = 65536;
+export const MAX_MEMORY = MAX_PAGES * WASM_PAGE;
+/** The modules are built with initialMemory 32 (asconfig.json); the memory must be at least that. */
+export const MIN_PAGES = 32;
+
+/** Static windows per module kind ([start, end) in bytes; docs/protocol-modules.md). */
+export const TRANSPORT_WINDOW = { start: 16 * KiB, end: 256 * KiB } as const;
+export const APP_WINDOW = { start: 256 * KiB, end: MiB } as const;
+
+export const CONTROL_BASE = MiB;
+export const CONTROL_MAGIC = 0x57434331; // "WCC1"
+export const CONTROL_SIZE = 4096;
+
+/** Byte offsets in the control block (mirror of Ctl in assembly/shared/control.ts). */
+export const Ctl = Object.freeze({
+  MAGIC: 0,
+  N_CORES: 4,
+  MAX_CONNS: 8,
+  ITEM_SIZE_MAX: 12,
+  VERBOSITY: 16,
+  STORE_BASE: 20,
+  STORE_SIZE: 24,
+  ITEM_BYTES: 28,
+  CORE_BASE: 32,
+  CORE_STRIDE: 36,
+  PROCESS_STARTED: 40,
+  PID: 44,
+  TCP_PORT: 48,
+  MAXBYTES_LO: 52,
+  EVICTIONS_ON: 60,
+  RUSAGE_USER_US: 64,
+  RUSAGE_SYS_US: 72,
+  INTERFACE: 80,
+  SHUTDOWN: 144,
+  VERSION_STR: 160,
+  CAS_COUNTER: 256,
+  FLUSH: 320,
+  STORE_SCRATCH: 384,
+});
+export const INTERFACE_BYTES = 64;
+export const VERSION_BYTES = 32;
+
+/** memcached starts its clock ITEM_UPDATE_INTERVAL + 2 seconds in the past (memcached.c stats_init). */
+export const PROCESS_STARTED_OFFSET_S = 60 + 2;
+
+export interface LayoutInput {
+  readonly threads: number;
+  /** Connection slots per thread. */
+  readonly connsPerCore: number;
+  /** store_region_size(-m bytes, -I) of the protocol module; 0 if it has no store. */
+  readonly storeSize: number;
+  /** sock_region_size(connsPerCore) of the transport. */
+  readonly transportRegionSize: number;
+  /** app_region_size(connsPerCore) of the protocol module. */
+  readonly appRegionSize: number;
+}
+
+export interface Layout extends LayoutInput {
+  readonly control: number;
+  readonly storeBase: number;
+  readonly coreBase: number;
+  readonly coreStride: number;
+  /** Offset of the protocol module's region inside a core region. */
+  readonly appOffset: number;
+  /** Bytes used, and the memory's size in pages. */
+  readonly totalBytes: number;
+  readonly pages: number;
+}
+
+export const alignUp = (n: number, a: number): number => Math.ceil(n / a) * a;
+
+/** Connection slots per thread for -c split evenly over -t. */
+export function connsPerCore(connLimit: number, threads: number): number {
+  return Math.ceil(connLimit / threads);
+}
+
+function mib(n: number): string {
+  return `${(n / MiB).toFixed(1)} MiB`;
+}
+
+export function computeLayout(input: LayoutInput): Layout {
+  const storeBase = CONTROL_BASE + CONTROL_SIZE;
+  const coreBase = alignUp(storeBase + input.storeSize, 4 * KiB);
+  const appOffset = alignUp(input.transportRegionSize, 64);
+  const coreStride = alignUp(appOffset + input.appRegionSize, 64);
+  const totalBytes = coreBase + input.threads * coreStride;
+  if (totalBytes > MAX_MEMORY) {
+    throw new LayoutError(
+      "ERR_OVER_4GIB",
+      `the configuration needs ${mib(totalBytes)} (store ${mib(input.storeSize)} + ${input.threads} thread(s) × ` +
+        `${mib(coreStride)} for ${input.connsPerCore} connections each), but one 32-bit WebAssembly memory ` +
+        `holds at most 4096 MiB: lower -m, -c or -t`,
+    );
+  }
+  return Object.freeze({
+    ...input,
+    control: CONTROL_BASE,
+    storeBase,
+    coreBase,
+    coreStride,
+    appOffset,
+    totalBytes,
+    pages: Math.max(MIN_PAGES, Math.ceil(totalBytes / WASM_PAGE)),
+  });
+}
+
+/** Base addresses of core i's two regions. */
+export function coreRegions(layout: Layout, core: number): { transport: number; app: number } {
+  const base = layout.coreBase + core * layout.coreStride;
+  return { transport: base, app: base + layout.appOffset };
+}
+
+export function createMemory(layout: Layout): WebAssembly.Memory {
+  return new WebAssembly.Memory({ initial: layout.pages, maximum: MAX_PAGES, shared: true });
+}
+
+function writeText(bytes: Uint8Array, at: number, size: number, text: string): void {
+  const encoded = new TextEncoder().encode(text).subarray(0, size - 1); // keep a NUL
+  bytes.fill(0, at, at + size);
+  bytes.set(encoded, at);
+}
+
+export interface ControlFacts {
+  readonly nowMs: number;
+  readonly pid: number;
+  /** The port actually bound (differs from config.port when that is 0). */
+  readonly port: number;
+}
+
+/** Fills the control block; the memory is fresh (zero), so counters start at 0. */
+export function writeControl(memory: WebAssembly.Memory, layout: Layout, config: Config, facts: ControlFacts): void {
+  const view = new DataView(memory.buffer, layout.control, CONTROL_SIZE);
+  const bytes = new Uint8Array(memory.buffer, layout.control, CONTROL_SIZE);
+  const u32 = (off: number, v: number): void => view.setUint32(off, v >>> 0, true);
+  u32(Ctl.MAGIC, CONTROL_MAGIC);
+  u32(Ctl.N_CORES, layout.threads);
+  u32(Ctl.MAX_CONNS, layout.connsPerCore);
+  u32(Ctl.ITEM_SIZE_MAX, config.itemSizeMax);
+  u32(Ctl.VERBOSITY, config.verbosity);
+  u32(Ctl.STORE_BASE, layout.storeBase);
+  u32(Ctl.STORE_SIZE, layout.storeSize);
+  u32(Ctl.ITEM_BYTES, config.maxBytes);
+  u32(Ctl.CORE_BASE, layout.coreBase);
+  u32(Ctl.CORE_STRIDE, layout.coreStride);
+  u32(Ctl.PROCESS_STARTED, Math.floor(facts.nowMs / 1000) - PROCESS_STARTED_OFFSET_S);
+  u32(Ctl.PID, facts.pid);
+  u32(Ctl.TCP_PORT, facts.port);
+  view.setBigUint64(Ctl.MAXBYTES_LO, BigInt(config.maxBytes), true);
+  u32(Ctl.EVICTIONS_ON, 1);
+  writeText(bytes, Ctl.INTERFACE, INTERFACE_BYTES, config.listen);
+  writeText(bytes, Ctl.VERSION_STR, VERSION_BYTES, MEMCACHED_VERSION);
+}
+
+/** The host refreshes the process's CPU time about once a second (`stats` rusage_user/rusage_system). */
+export function writeRusage(memory: WebAssembly.Memory, userUs: number, systemUs: number): void {
+  const view = new DataView(memory.buffer, CONTROL_BASE, CONTROL_SIZE);
+  view.setBigUint64(Ctl.RUSAGE_USER_US, BigInt(Math.floor(userUs)), true);
+  view.setBigUint64(Ctl.RUSAGE_SYS_US, BigInt(Math.floor(systemUs)), true);
+}
+
+/** Tells every worker to stop; they see it within one epoll timeout. */
+export function requestShutdown(memory: WebAssembly.Memory): void {
+  Atomics.store(new Int32Array(memory.buffer, CONTROL_BASE, CONTROL_SIZE / 4), Ctl.SHUTDOWN / 4, 1);
+}
+
+export function shutdownRequested(ctl32: Int32Array): boolean {
+  return Atomics.load(ctl32, Ctl.SHUTDOWN / 4) !== 0;
+}

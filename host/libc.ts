@@ -1,0 +1,98 @@
+// The few libc calls the kernel-socket transport needs, through koffi.
+//
+// Node 20's `net` can neither share a port between worker threads
+// (reusePort arrived in 22.12) nor hand a socket to a worker, so each worker
+// drives its own sockets with epoll. Hot calls (recv, send, epoll_wait,
+// accept4) take raw addresses as numbers: buffers live in the shared Wasm
+// memory, whose address never changes, so bytes move kernel <-> Wasm memory
+// with no copy and no JS object per call.
+import koffi from "koffi";
+import { SysError } from "./errors.js";
+
+// Linux values (x86_64 and aarch64 agree on all of these).
+export const AF_INET = 2;
+export const AF_INET6 = 10;
+export const SOCK_STREAM = 1;
+export const SOCK_NONBLOCK = 0o4000;
+export const SOCK_CLOEXEC = 0o2000000;
+export const SOL_SOCKET = 1;
+export const SO_REUSEADDR = 2;
+export const SO_REUSEPORT = 15;
+export const IPPROTO_TCP = 6;
+export const TCP_NODELAY = 1;
+export const EPOLL_CLOEXEC = 0o2000000;
+export const EPOLL_CTL_ADD = 1;
+export const EPOLL_CTL_DEL = 2;
+export const EPOLL_CTL_MOD = 3;
+export const EPOLLIN = 0x1;
+export const EPOLLOUT = 0x4;
+export const EPOLLERR = 0x8;
+export const EPOLLHUP = 0x10;
+export const MSG_DONTWAIT = 0x40;
+export const MSG_NOSIGNAL = 0x4000;
+
+export const EINTR = 4;
+export const EAGAIN = 11;
+export const ENFILE = 23;
+export const EMFILE = 24;
+export const EADDRINUSE = 98;
+export const ENOBUFS = 105;
+export const ENOMEM = 12;
+
+/** struct epoll_event is packed on x86_64 (12 bytes), naturally aligned elsewhere (16). */
+export const EPOLL_EVENT_SIZE = process.arch === "x64" ? 12 : 16;
+export const EPOLL_DATA_OFFSET = process.arch === "x64" ? 4 : 8;
+
+export interface Libc {
+  socket(domain: number, type: number, protocol: number): number;
+  setsockopt(fd: number, level: number, name: number, value: Int32Array, len: number): number;
+  bind(fd: number, addr: Uint8Array, len: number): number;
+  listen(fd: number, backlog: number): number;
+  getsockname(fd: number, addr: Uint8Array, len: Int32Array): number;
+  inet_pton(af: number, src: string, dst: Uint8Array): number;
+  accept4(fd: number, addr: number, len: number, flags: number): number;
+  epoll_create1(flags: number): number;
+  /** event: a 12/16-byte struct epoll_event at a raw address. */
+  epoll_ctl(epfd: number, op: number, fd: number, event: number): number;
+  epoll_wait(epfd: number, events: number, max: number, timeoutMs: number): number;
+  recv(fd: number, buf: number, len: number, flags: number): number;
+  send(fd: number, buf: number, len: number, flags: number): number;
+  close(fd: number): number;
+  strerror(errno: number): string;
+  errno(): number;
+  /** Address of a typed array's first byte (stable for a shared Wasm memory). */
+  address(view: Uint8Array): number;
+}
+
+let cached: Libc | undefined;
+
+/** Loads libc once per thread (koffi works in worker_threads). */
+export function libc(): Libc {
+  if (cached) return cached;
+  const lib = koffi.load("libc.so.6");
+  const f = (decl: string) => lib.func(decl);
+  cached = Object.freeze({
+    socket: f("int socket(int domain, int type, int protocol)"),
+    setsockopt: f("int setsockopt(int fd, int level, int name, void *value, uint32_t len)"),
+    bind: f("int bind(int fd, void *addr, uint32_t len)"),
+    listen: f("int listen(int fd, int backlog)"),
+    getsockname: f("int getsockname(int fd, void *addr, void *len)"),
+    inet_pton: f("int inet_pton(int af, const char *src, void *dst)"),
+    accept4: f("int accept4(int fd, uintptr_t addr, uintptr_t len, int flags)"),
+    epoll_create1: f("int epoll_create1(int flags)"),
+    epoll_ctl: f("int epoll_ctl(int epfd, int op, int fd, uintptr_t event)"),
+    epoll_wait: f("int epoll_wait(int epfd, uintptr_t events, int max, int timeout)"),
+    recv: f("intptr_t recv(int fd, uintptr_t buf, size_t len, int flags)"),
+    send: f("intptr_t send(int fd, uintptr_t buf, size_t len, int flags)"),
+    close: f("int close(int fd)"),
+    strerror: f("const char *strerror(int errnum)"),
+    errno: () => koffi.errno(),
+    address: (view: Uint8Array) => Number(koffi.address(view)),
+  }) as Libc;
+  return cached;
+}
+
+/** A SysError for the failed `call`, with the C errno and its text. */
+export function sysError(c: Libc, code: string, call: string, errno: number, context: string): SysError {
+  return new SysError(code, call, errno, `${context}: ${call}: ${c.strerror(errno)} (errno ${errno})`);
+}

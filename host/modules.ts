@@ -1,0 +1,156 @@
+// The .wasm files: found, compiled once, checked, and linked per instance
+// (transport first, its exports becoming the protocol module's `stack` imports).
+import { existsSync, readFileSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { ModuleError } from "./errors.js";
+import { APP_WINDOW, TRANSPORT_WINDOW } from "./layout.js";
+
+export const TRANSPORT_FILE = "sockstack.wasm";
+export const DEFAULT_APP = "memcached";
+
+/** What the host calls on the kernel-socket transport (assembly/sockstack/module.ts). */
+export interface TransportExports {
+  sock_region_size(maxConns: number): number;
+  sock_init(control: number, core: number, base: number, size: number): number;
+  sock_scratch(): number;
+  sock_scratch_size(): number;
+  rx_cap(): number;
+  sock_reject(): void;
+  sock_rejected(): number;
+  conn_reset(conn: number): void;
+  rx_buf(conn: number): number;
+  rx_len(conn: number): number;
+  rx_add(conn: number, n: number): void;
+  rx_consume(conn: number, n: number): void;
+  tx_pending(conn: number): number;
+  tx_pending_ptr(conn: number): number;
+  tx_sent(conn: number, n: number): void;
+  conn_flags(conn: number): number;
+  take_blocked(conn: number): number;
+  tx_reserve(conn: number, min: number): number;
+  tx_avail(conn: number): number;
+  tx_commit(conn: number, len: number): void;
+  conn_close(conn: number): void;
+  static_end(): number;
+}
+/** sockstack's conn_flags bits. */
+export const F_CLOSE = 1;
+export const F_BLOCKED = 2;
+
+/** A protocol module (docs/protocol-modules.md), plus the store hooks memcached adds. */
+export interface AppExports {
+  app_region_size(maxConns: number): number;
+  app_init(control: number, core: number, base: number, size: number): number;
+  app_tick(nowMs: number): void;
+  app_open(conn: number): number;
+  app_data(conn: number, ptr: number, len: number): number;
+  app_writable(conn: number): void;
+  app_closed(conn: number): void;
+  static_end(): number;
+  store_region_size?(itemBytes: number, itemSizeMax: number): number;
+  store_format?(control: number): number;
+}
+
+const TRANSPORT_FUNCS = ["sock_region_size", "sock_init", "tx_reserve", "tx_avail", "tx_commit", "conn_close", "static_end"];
+const APP_FUNCS = ["app_region_size", "app_init", "app_tick", "app_open", "app_data", "app_writable", "app_closed", "static_end"];
+
+export interface ModuleSet {
+  readonly appName: string;
+  readonly transport: WebAssembly.Module;
+  readonly app: WebAssembly.Module;
+}
+
+export interface Instances {
+  readonly transport: TransportExports;
+  readonly app: AppExports;
+}
+
+/** Where the .wasm files are: beside the bundle (dist/), or build/ when running from the sources. */
+export function defaultWasmDir(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  for (const dir of [here, join(here, "..", "build")]) {
+    if (existsSync(join(dir, TRANSPORT_FILE))) return dir;
+  }
+  return join(here, "..", "build");
+}
+
+function compile(path: string): WebAssembly.Module {
+  if (!existsSync(path)) {
+    throw new ModuleError("ERR_WASM_MISSING", `${path} not found: run \`npm run build\``);
+  }
+  try {
+    return new WebAssembly.Module(readFileSync(path));
+  } catch (err) {
+    throw new ModuleError("ERR_WASM_INVALID", `${path}: ${(err as Error).message}`);
+  }
+}
+
+function requireExports(name: string, mod: WebAssembly.Module, funcs: readonly string[]): void {
+  const have = new Set(WebAssembly.Module.exports(mod).filter((e) => e.kind === "function").map((e) => e.name));
+  const missing = funcs.filter((f) => !have.has(f));
+  if (missing.length > 0) {
+    throw new ModuleError("ERR_WASM_ABI", `${name} does not export ${missing.join(", ")} (docs/protocol-modules.md)`);
+  }
+}
+
+/**
+ * Compiles the transport and a protocol module: `app` is a name (the file
+ * `<app>.wasm` in dir) or a path ending in .wasm.
+ */
+export function loadModules(dir: string, app: string = DEFAULT_APP): ModuleSet {
+  const isPath = app.endsWith(".wasm");
+  if (!isPath && !/^[a-z0-9_-]+$/.test(app)) {
+    throw new ModuleError("ERR_APP_NAME", `protocol module "${app}" is neither a plain name nor a .wasm path`);
+  }
+  const appName = isPath ? basename(app, ".wasm") : app;
+  const transport = compile(join(dir, TRANSPORT_FILE));
+  const appModule = compile(isPath ? app : join(dir, `${app}.wasm`));
+  requireExports(TRANSPORT_FILE, transport, TRANSPORT_FUNCS);
+  requireExports(`${appName}.wasm`, appModule, APP_FUNCS);
+  return Object.freeze({ appName, transport, app: appModule });
+}
+
+/** AssemblyScript's abort(message, file, line, column): strings are UTF-16 with the byte length before them. */
+function abortImport(memory: WebAssembly.Memory, name: string) {
+  const text = (ptr: number): string => {
+    if (ptr === 0) return "";
+    const bytes = new DataView(memory.buffer).getUint32(ptr - 4, true);
+    const units = new Uint16Array(memory.buffer.slice(ptr, ptr + bytes));
+    return String.fromCharCode(...units);
+  };
+  return (msg: number, file: number, line: number, col: number): never => {
+    throw new ModuleError("ERR_WASM_ABORT", `${name} aborted: ${text(msg)} at ${text(file)}:${line}:${col}`);
+  };
+}
+
+function checkStatics(name: string, end: number, window: { start: number; end: number }): void {
+  if (end > window.end) {
+    throw new ModuleError(
+      "ERR_STATICS_OVERFLOW",
+      `${name}'s static data ends at ${end}, past its window [${window.start}, ${window.end}) (docs/protocol-modules.md)`,
+    );
+  }
+}
+
+/** Instantiates the transport, then the protocol module linked to it, on `memory`. Rewrites both modules' statics. */
+export function instantiate(memory: WebAssembly.Memory, mods: ModuleSet): Instances {
+  const env = (name: string) => ({ memory, abort: abortImport(memory, name), seed: () => Date.now() });
+  const transport = new WebAssembly.Instance(mods.transport, { env: env(TRANSPORT_FILE) })
+    .exports as unknown as TransportExports;
+  checkStatics(TRANSPORT_FILE, transport.static_end(), TRANSPORT_WINDOW);
+  const stack = {
+    tx_reserve: transport.tx_reserve,
+    tx_avail: transport.tx_avail,
+    tx_commit: transport.tx_commit,
+    conn_close: transport.conn_close,
+  };
+  let app: AppExports;
+  try {
+    app = new WebAssembly.Instance(mods.app, { env: env(`${mods.appName}.wasm`), stack }).exports as unknown as AppExports;
+  } catch (err) {
+    throw new ModuleError("ERR_WASM_LINK", `${mods.appName}.wasm: ${(err as Error).message}`);
+  }
+  checkStatics(`${mods.appName}.wasm`, app.static_end(), APP_WINDOW);
+  return { transport, app };
+}

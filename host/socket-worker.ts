@@ -1,0 +1,315 @@
+// One socket worker: a thread with its own Wasm instances (transport +
+// protocol module) on the shared memory, its own SO_REUSEPORT listener and
+// epoll set. Bytes go kernel <-> Wasm memory directly (recv/send on raw
+// addresses); JS only moves events and calls Wasm exports.
+//
+// Per connection: input lands in the transport's receive buffer after the
+// bytes the module has not consumed yet; output is drained from the
+// transport's output buffer. When send would block, the connection waits for
+// EPOLLOUT and is not read (back-pressure) until its output is drained; then
+// the module hears app_writable and its unconsumed input is presented again.
+import v8 from "node:v8";
+import { parentPort, workerData } from "node:worker_threads";
+import { ModuleError } from "./errors.js";
+import { CONTROL_BASE, CONTROL_SIZE, type Layout, coreRegions, shutdownRequested } from "./layout.js";
+import {
+  EAGAIN,
+  EINTR,
+  EMFILE,
+  ENFILE,
+  ENOBUFS,
+  ENOMEM,
+  EPOLLERR,
+  EPOLLIN,
+  EPOLLOUT,
+  EPOLL_CLOEXEC,
+  EPOLL_CTL_ADD,
+  EPOLL_CTL_DEL,
+  EPOLL_CTL_MOD,
+  EPOLL_DATA_OFFSET,
+  EPOLL_EVENT_SIZE,
+  IPPROTO_TCP,
+  type Libc,
+  MSG_DONTWAIT,
+  MSG_NOSIGNAL,
+  SOCK_CLOEXEC,
+  SOCK_NONBLOCK,
+  TCP_NODELAY,
+  libc,
+  sysError,
+} from "./libc.js";
+import { startListening } from "./listen.js";
+import { type AppExports, F_CLOSE, type ModuleSet, type TransportExports, instantiate } from "./modules.js";
+
+/** What main.ts hands each worker. */
+export interface WorkerInit {
+  readonly core: number;
+  readonly memory: WebAssembly.Memory;
+  readonly modules: ModuleSet;
+  readonly layout: Layout;
+  readonly listenFd: number;
+  readonly verbosity: number;
+}
+
+/** Messages a worker posts to the main thread. */
+export type WorkerMessage = { readonly type: "ready"; readonly core: number };
+
+/** epoll_wait timeout: how soon a worker notices SHUTDOWN (and ticks the clock when idle). */
+export const EPOLL_TIMEOUT_MS = 100;
+const MAX_EVENTS = 128;
+/** Rounds of (present input, drain output, app_writable) per event before yielding to other connections. */
+const MAX_ROUNDS = 8;
+const MAX_ACCEPTS = 64;
+const MAX_SENDS = 4;
+const ACCEPT_PAUSE_MS = 100;
+const LISTENER = 0xffffffff;
+
+const enum Flush { Done, Again, Error }
+
+export class SocketLoop {
+  private readonly c: Libc;
+  private readonly t: TransportExports;
+  private readonly a: AppExports;
+  private readonly dv: DataView;
+  private readonly ctl32: Int32Array;
+  /** Raw address of Wasm address 0. */
+  private readonly base: number;
+  private readonly ep: number;
+  private readonly evOff: number;
+  private readonly ctlEvOff: number;
+  private readonly rxBase: number;
+  private readonly rxCap: number;
+  private readonly maxConns: number;
+  private readonly fds: Int32Array;
+  private readonly gens: Uint32Array;
+  private readonly waitingOut: Uint8Array;
+  private readonly free: Int32Array;
+  private freeTop: number;
+  private readonly one = new Int32Array([1]);
+  private acceptPausedUntil = 0;
+
+  constructor(private readonly init: WorkerInit) {
+    const { memory, layout, core } = init;
+    this.c = libc();
+    const { transport, app } = instantiate(memory, init.modules);
+    this.t = transport;
+    this.a = app;
+    const regions = coreRegions(layout, core);
+    const rcT = transport.sock_init(layout.control, core, regions.transport, layout.transportRegionSize);
+    if (rcT !== 0) throw new ModuleError("ERR_TRANSPORT_INIT", `core ${core}: sock_init returned ${rcT}`);
+    const rcA = app.app_init(layout.control, core, regions.app, layout.appRegionSize);
+    if (rcA !== 0) throw new ModuleError("ERR_APP_INIT", `core ${core}: ${init.modules.appName}.wasm app_init returned ${rcA}`);
+    app.app_tick(Date.now());
+
+    this.dv = new DataView(memory.buffer);
+    this.ctl32 = new Int32Array(memory.buffer, CONTROL_BASE, CONTROL_SIZE / 4);
+    this.base = this.c.address(new Uint8Array(memory.buffer));
+    const scratch = transport.sock_scratch();
+    if (transport.sock_scratch_size() < (MAX_EVENTS + 2) * 16) {
+      throw new ModuleError("ERR_TRANSPORT_SCRATCH", "sockstack's scratch is too small for the epoll events");
+    }
+    this.evOff = scratch;
+    this.ctlEvOff = scratch + MAX_EVENTS * 16;
+    this.rxBase = transport.rx_buf(0);
+    this.rxCap = transport.rx_cap();
+    this.maxConns = layout.connsPerCore;
+    this.fds = new Int32Array(this.maxConns).fill(-1);
+    this.gens = new Uint32Array(this.maxConns);
+    this.waitingOut = new Uint8Array(this.maxConns);
+    this.free = new Int32Array(this.maxConns);
+    for (let i = 0; i < this.maxConns; i++) this.free[i] = this.maxConns - 1 - i; // slot 0 first
+    this.freeTop = this.maxConns;
+
+    this.ep = this.c.epoll_create1(EPOLL_CLOEXEC);
+    if (this.ep < 0) throw sysError(this.c, "ERR_EPOLL", "epoll_create1", this.c.errno(), `core ${core}`);
+    this.watchListener(EPOLL_CTL_ADD);
+    startListening(this.c, init.listenFd); // last: connections come only once this worker can serve them
+  }
+
+  /** Runs until the control block's SHUTDOWN word is set; then closes every connection. */
+  run(): void {
+    const { c, a, dv } = this;
+    while (!shutdownRequested(this.ctl32)) {
+      const n = c.epoll_wait(this.ep, this.base + this.evOff, MAX_EVENTS, EPOLL_TIMEOUT_MS);
+      if (n < 0) {
+        const errno = c.errno();
+        if (errno === EINTR) continue;
+        throw sysError(c, "ERR_EPOLL", "epoll_wait", errno, `core ${this.init.core}`);
+      }
+      const now = Date.now();
+      a.app_tick(now);
+      for (let i = 0; i < n; i++) {
+        const off = this.evOff + i * EPOLL_EVENT_SIZE;
+        const events = dv.getUint32(off, true);
+        const conn = dv.getUint32(off + EPOLL_DATA_OFFSET, true);
+        if (conn === LISTENER) this.acceptMany();
+        else this.onEvent(conn, dv.getUint32(off + EPOLL_DATA_OFFSET + 4, true), events);
+      }
+      if (this.acceptPausedUntil !== 0 && now >= this.acceptPausedUntil) {
+        this.acceptPausedUntil = 0;
+        this.watchListener(EPOLL_CTL_ADD);
+      }
+    }
+    for (let conn = 0; conn < this.maxConns; conn++) if (this.fds[conn] >= 0) this.close(conn, true);
+    c.close(this.ep);
+  }
+
+  private epollCtl(op: number, fd: number, events: number, conn: number, gen: number): number {
+    const off = this.ctlEvOff;
+    this.dv.setUint32(off, events, true);
+    this.dv.setUint32(off + EPOLL_DATA_OFFSET, conn, true);
+    this.dv.setUint32(off + EPOLL_DATA_OFFSET + 4, gen, true);
+    return this.c.epoll_ctl(this.ep, op, fd, this.base + off);
+  }
+
+  private watchListener(op: number): void {
+    if (this.epollCtl(op, this.init.listenFd, EPOLLIN, LISTENER, 0) !== 0) {
+      throw sysError(this.c, "ERR_EPOLL", "epoll_ctl", this.c.errno(), `core ${this.init.core}: listener`);
+    }
+  }
+
+  private acceptMany(): void {
+    const { c, t } = this;
+    for (let k = 0; k < MAX_ACCEPTS; k++) {
+      const fd = c.accept4(this.init.listenFd, 0, 0, SOCK_NONBLOCK | SOCK_CLOEXEC);
+      if (fd < 0) {
+        const errno = c.errno();
+        if (errno === EAGAIN) return;
+        if (errno === EMFILE || errno === ENFILE || errno === ENOBUFS || errno === ENOMEM) {
+          // Out of descriptors: stop watching the listener for a moment rather than spin on it.
+          if (this.init.verbosity > 0) console.error(`wasmcached: core ${this.init.core}: accept4: ${c.strerror(errno)}`);
+          this.watchListener(EPOLL_CTL_DEL);
+          this.acceptPausedUntil = Date.now() + ACCEPT_PAUSE_MS;
+          return;
+        }
+        continue; // ECONNABORTED, EINTR, EPROTO...: try the next one
+      }
+      if (this.freeTop === 0) {
+        c.close(fd); // past -c: refuse, as memcached does, and count it
+        t.sock_reject();
+        continue;
+      }
+      this.open(fd);
+    }
+  }
+
+  private open(fd: number): void {
+    const conn = this.free[--this.freeTop];
+    const gen = (this.gens[conn] + 1) >>> 0;
+    this.gens[conn] = gen;
+    this.fds[conn] = fd;
+    this.waitingOut[conn] = 0;
+    this.t.conn_reset(conn);
+    this.c.setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, this.one, 4);
+    if (this.epollCtl(EPOLL_CTL_ADD, fd, EPOLLIN, conn, gen) !== 0 || this.a.app_open(conn) !== 0) {
+      this.close(conn, false);
+      return;
+    }
+    if (this.init.verbosity > 1) console.error(`<${fd} new client connection (core ${this.init.core}, slot ${conn})`);
+    if (this.t.tx_pending(conn) > 0) this.pump(conn, false); // a greeting
+  }
+
+  /** Closes conn's socket and frees its slot; `notify` says whether the module saw it open. */
+  private close(conn: number, notify: boolean): void {
+    const fd = this.fds[conn];
+    this.fds[conn] = -1;
+    this.c.close(fd); // also leaves the epoll set
+    if (notify) this.a.app_closed(conn);
+    this.t.conn_reset(conn);
+    this.waitingOut[conn] = 0;
+    this.free[this.freeTop++] = conn;
+    if (this.init.verbosity > 1) console.error(`<${fd} connection closed.`);
+  }
+
+  private onEvent(conn: number, gen: number, events: number): void {
+    if (conn >= this.maxConns || this.fds[conn] < 0 || this.gens[conn] !== gen) return; // stale: closed earlier in this batch
+    if (events & EPOLLERR) this.close(conn, true);
+    else if (this.waitingOut[conn]) this.pump(conn, false);
+    else this.read(conn);
+  }
+
+  private read(conn: number): void {
+    const { c, t } = this;
+    const len = t.rx_len(conn);
+    const room = this.rxCap - len;
+    if (room === 0) {
+      // The module neither consumed a full buffer nor waits for output: it cannot progress.
+      if (this.init.verbosity > 0) console.error(`wasmcached: slot ${conn}: request larger than the receive buffer; closing`);
+      this.close(conn, true);
+      return;
+    }
+    const r = c.recv(this.fds[conn], this.base + this.rxBase + conn * this.rxCap + len, room, MSG_DONTWAIT);
+    if (r > 0) {
+      t.rx_add(conn, r);
+      this.pump(conn, true);
+    } else if (r === 0) {
+      this.close(conn, true); // peer closed
+    } else {
+      const errno = c.errno();
+      if (errno !== EAGAIN && errno !== EINTR) this.close(conn, true); // reset
+    }
+  }
+
+  /**
+   * Present input, drain output, and repeat while the module was waiting for
+   * output space. `present` is false when resuming after EPOLLOUT: then the
+   * module hears app_writable first, and unconsumed input is presented after.
+   */
+  private pump(conn: number, present: boolean): void {
+    const { t, a } = this;
+    let resumed = !present;
+    for (let round = 0; round < MAX_ROUNDS; round++) {
+      if (present) {
+        const len = t.rx_len(conn);
+        if (len > 0) {
+          const used = a.app_data(conn, this.rxBase + conn * this.rxCap, len) >>> 0;
+          if (used > 0) t.rx_consume(conn, used);
+        }
+      }
+      const flushed = this.flush(conn);
+      if (flushed === Flush.Error) return this.close(conn, true);
+      if (flushed === Flush.Again) return this.waitForOutput(conn, true);
+      if (t.conn_flags(conn) & F_CLOSE) return this.close(conn, true);
+      if (t.take_blocked(conn)) a.app_writable(conn);
+      else if (!resumed || t.rx_len(conn) === 0) return this.waitForOutput(conn, false);
+      resumed = false;
+      present = true;
+    }
+    this.waitForOutput(conn, true); // more to do: come back on the next (immediate) EPOLLOUT
+  }
+
+  private flush(conn: number): Flush {
+    const { c, t } = this;
+    for (let k = 0; k < MAX_SENDS; k++) {
+      const n = t.tx_pending(conn);
+      if (n === 0) return Flush.Done;
+      const r = c.send(this.fds[conn], this.base + t.tx_pending_ptr(conn), n, MSG_DONTWAIT | MSG_NOSIGNAL);
+      if (r > 0) {
+        t.tx_sent(conn, r);
+        continue;
+      }
+      const errno = c.errno();
+      if (errno === EAGAIN) return Flush.Again;
+      if (errno !== EINTR) return Flush.Error;
+    }
+    return t.tx_pending(conn) === 0 ? Flush.Done : Flush.Again;
+  }
+
+  /** Switch conn between reading (EPOLLIN) and waiting for output space (EPOLLOUT only). */
+  private waitForOutput(conn: number, on: boolean): void {
+    const want = on ? 1 : 0;
+    if (this.waitingOut[conn] === want) return;
+    this.waitingOut[conn] = want;
+    if (this.epollCtl(EPOLL_CTL_MOD, this.fds[conn], on ? EPOLLOUT : EPOLLIN, conn, this.gens[conn]) !== 0) {
+      this.close(conn, true);
+    }
+  }
+}
+
+// Entry point when started as a worker thread.
+if (parentPort && workerData && (workerData as { kind?: string }).kind === "socket-worker") {
+  v8.setFlagsFromString("--no-liftoff"); // Node 20's Liftoff corrupts locals across atomic waits (FACTS.md)
+  const loop = new SocketLoop((workerData as { init: WorkerInit }).init);
+  parentPort.postMessage({ type: "ready", core: (workerData as { init: WorkerInit }).init.core } satisfies WorkerMessage);
+  loop.run();
+}

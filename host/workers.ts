@@ -1,0 +1,78 @@
+// Starting, watching and joining the socket workers.
+import { Worker } from "node:worker_threads";
+import { ModuleError } from "./errors.js";
+import type { WorkerInit, WorkerMessage } from "./socket-worker.js";
+
+/** How long a worker may take to notice SHUTDOWN and close its connections. */
+export const JOIN_TIMEOUT_MS = 3000;
+
+export interface WorkerPool {
+  /** Never resolves; rejects with a WorkerFailure when a worker throws or exits before join() (the caller then stops the rest). */
+  readonly failed: Promise<never>;
+  /** Waits for all workers to exit, terminating stragglers after JOIN_TIMEOUT_MS. */
+  join(): Promise<void>;
+}
+
+/** A worker died: what it threw, or its exit code. */
+export class WorkerFailure extends ModuleError {
+  constructor(readonly core: number, message: string, options?: { cause?: unknown }) {
+    super("ERR_WORKER_FAILED", `worker ${core} failed: ${message}`, options);
+  }
+}
+
+function describe(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return String(err);
+}
+
+/** Starts one worker per init and resolves once all are ready (listening); rejects if any fails first. */
+export async function startWorkers(script: URL, inits: readonly WorkerInit[]): Promise<WorkerPool> {
+  let stopping = false;
+  let rejectFailed!: (err: Error) => void;
+  const failed = new Promise<never>((_, reject) => (rejectFailed = reject));
+  failed.catch(() => {}); // observed by the caller, which may be waiting for readiness instead
+  const exits: Promise<void>[] = [];
+  const workers: Worker[] = [];
+  const ready: Promise<void>[] = [];
+
+  for (const init of inits) {
+    const worker = new Worker(script, { workerData: { kind: "socket-worker", init }, stdout: false, stderr: false });
+    workers.push(worker);
+    ready.push(
+      new Promise<void>((resolve) =>
+        worker.on("message", (msg: WorkerMessage) => {
+          if (msg.type === "ready" && msg.core === init.core) resolve();
+        }),
+      ),
+    );
+    worker.on("error", (err) => rejectFailed(new WorkerFailure(init.core, describe(err), { cause: err })));
+    exits.push(
+      new Promise<void>((resolve) =>
+        worker.once("exit", (code) => {
+          if (!stopping) rejectFailed(new WorkerFailure(init.core, code !== 0 ? `exited with code ${code}` : "stopped unexpectedly"));
+          resolve();
+        }),
+      ),
+    );
+  }
+
+  try {
+    await Promise.race([Promise.all(ready), failed]);
+  } catch (err) {
+    stopping = true;
+    await Promise.all(workers.map((w) => w.terminate()));
+    throw err;
+  }
+
+  return {
+    failed,
+    async join(): Promise<void> {
+      stopping = true;
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, JOIN_TIMEOUT_MS)));
+      await Promise.race([Promise.all(exits), timeout]);
+      clearTimeout(timer);
+      await Promise.all(workers.map((w) => w.terminate()));
+    },
+  };
+}
