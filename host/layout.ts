@@ -53,6 +53,7 @@ export const Ctl = Object.freeze({
   RUSAGE_SYS_US: 72,
   INTERFACE: 80,
   SHUTDOWN: 144,
+  REJECTED_CONNS: 148,
   VERSION_STR: 160,
   CAS_COUNTER: 256,
   FLUSH: 320,

@@ -29,6 +29,7 @@ export namespace Ctl {
   export const RUSAGE_SYS_US: u32 = 72;   // u64 (host)
   export const INTERFACE: u32 = 80;       // 64 bytes (host) listen address text, NUL-padded, for `stats settings`
   export const SHUTDOWN: u32 = 144;       // u32 (atomic) set by the host: workers stop
+  export const REJECTED_CONNS: u32 = 148; // u32 (atomic) connections refused for want of a slot (stats rejected_connections)
   export const VERSION_STR: u32 = 160;    // 32 bytes (host) version text, NUL-padded
   export const CAS_COUNTER: u32 = 256;    // u64 (atomic) last CAS value handed out (own cache line)
   export const FLUSH: u32 = 320;          // store's flush state (own cache line), owned by assembly/store

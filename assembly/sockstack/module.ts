@@ -33,7 +33,6 @@ const CONN_BYTES: u32 = 16;
 namespace Hdr {
   export const MAX_CONNS: u32 = 0;
   export const CORE: u32 = 4;
-  export const REJECTED: u32 = 8; // connections refused for want of a slot (host counts)
 }
 
 // Conn table words.
@@ -50,6 +49,7 @@ export const F_CLOSE: u32 = 1;
 export const F_BLOCKED: u32 = 2;
 
 let gBase: usize = 0;
+let gControl: usize = 0;
 let gMax: u32 = 0;
 let gTable: usize = 0;
 let gRx: usize = 0;
@@ -74,6 +74,7 @@ export function sock_init(control: usize, core: u32, base: usize, size: usize): 
   if (maxConns == 0) return -2;
   if (size < sock_region_size(maxConns)) return -1;
   gBase = base;
+  gControl = control;
   gMax = maxConns;
   gTable = base + HDR + SCRATCH;
   gRx = gTable + tableBytes(maxConns);
@@ -88,9 +89,9 @@ export function sock_scratch_size(): u32 { return SCRATCH; }
 export function rx_cap(): u32 { return RX_CAP; }
 export function tx_cap(): u32 { return TX_CAP; }
 
-/** Count a connection refused because every slot was taken. */
-export function sock_reject(): void { store<u32>(gBase + Hdr.REJECTED, load<u32>(gBase + Hdr.REJECTED) + 1); }
-export function sock_rejected(): u32 { return load<u32>(gBase + Hdr.REJECTED); }
+/** Count a connection refused because every slot was taken: process-wide, for stats rejected_connections. */
+export function sock_reject(): void { atomic.add<u32>(gControl + Ctl.REJECTED_CONNS, 1); }
+export function sock_rejected(): u32 { return atomic.load<u32>(gControl + Ctl.REJECTED_CONNS); }
 
 /** Forget everything about slot conn (new connection, or after close). */
 export function conn_reset(conn: u32): void {
