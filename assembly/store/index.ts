@@ -9,96 +9,96 @@
 // Items hold their value followed by "\r\n" (value_len excludes the CRLF),
 // so a GET reply copies value+CRLF in one go.
 //
-// THIS FILE IS THE CONTRACT. Bodies marked PLACEHOLDER are to be replaced by
-// the real implementation (assembly/store/*.ts), keeping the signatures.
+// THIS FILE IS THE CONTRACT. The implementation is in the modules beside it
+// (design: docs/store.md); these are one-line forwards.
+
+import { storeRegionSize as storeRegionSize_, storeFormat as storeFormat_, storeAttach as storeAttach_ } from "./setup";
+import { relExptime as relExptime_ } from "./clock";
+import { storeItemSizeOk as storeItemSizeOk_, storeAlloc as storeAlloc_, storeCommit as storeCommit_, storeAbort as storeAbort_, storeDelete as storeDelete_, storeTouch as storeTouch_ } from "./write";
+import { storeFind as storeFind_, storeLastMiss as storeLastMiss_, storeReadOk as storeReadOk_, itemKey as itemKey_, itemKeyLen as itemKeyLen_, itemFlags as itemFlags_, itemValueLen as itemValueLen_, itemValue as itemValue_, itemCas as itemCas_, itemExptime as itemExptime_, storePin as storePin_, storeUnpin as storeUnpin_, storeTouchAccess as storeTouchAccess_ } from "./read";
+import { storeDelta as storeDelta_, storeDeltaResult as storeDeltaResult_ } from "./delta";
+import { storeFlush as storeFlush_ } from "./flush";
+import { statCurrItems as statCurrItems_, statTotalItems as statTotalItems_, statBytes as statBytes_, statEvictions as statEvictions_, statReclaimed as statReclaimed_, statExpiredUnfetched as statExpiredUnfetched_, statEvictedUnfetched as statEvictedUnfetched_, statHashPowerLevel as statHashPowerLevel_, statHashBytes as statHashBytes_, statReset as statReset_ } from "./stats";
 
 // ---- results ---------------------------------------------------------------
-export const STORED: i32 = 0;
-export const NOT_STORED: i32 = 1;
-export const EXISTS: i32 = 2;
-export const NOT_FOUND: i32 = 3;
-export const NO_MEMORY: i32 = 4;      // "SERVER_ERROR out of memory storing object"
-export const NON_NUMERIC: i32 = 5;    // incr/decr on a value that is not a number
-export const DELTA_OK: i32 = 6;       // incr/decr applied
+// STORED, NOT_STORED, EXISTS, NOT_FOUND, NO_MEMORY ("SERVER_ERROR out of memory
+// storing object"), NON_NUMERIC (incr/decr on a value that is not a number),
+// DELTA_OK (incr/decr applied); values in results.ts.
+export { STORED, NOT_STORED, EXISTS, NOT_FOUND, NO_MEMORY, NON_NUMERIC, DELTA_OK } from "./results";
 
 // ---- store modes for commit -------------------------------------------------
-export const MODE_SET: u32 = 0;
-export const MODE_ADD: u32 = 1;
-export const MODE_REPLACE: u32 = 2;
-export const MODE_APPEND: u32 = 3;
-export const MODE_PREPEND: u32 = 4;
-export const MODE_CAS: u32 = 5;
+export { MODE_SET, MODE_ADD, MODE_REPLACE, MODE_APPEND, MODE_PREPEND, MODE_CAS } from "./results";
 
 // ---- setup ------------------------------------------------------------------
 /** Bytes the store region needs for `itemBytes` of items (-m), excluding nothing: index + segment table + items. */
-export function storeRegionSize(itemBytes: usize, itemSizeMax: u32): usize { return 0; /* PLACEHOLDER */ }
+export function storeRegionSize(itemBytes: usize, itemSizeMax: u32): usize { return storeRegionSize_(itemBytes, itemSizeMax); }
 /** Format the region described by the control block. Once per process, before any attach. 0 or negative error. */
-export function storeFormat(control: usize): i32 { return -1; /* PLACEHOLDER */ }
+export function storeFormat(control: usize): i32 { return storeFormat_(control); }
 /** Per instance: remember bases from the control block. 0 or negative error. */
-export function storeAttach(control: usize, core: u32): i32 { return -1; /* PLACEHOLDER */ }
+export function storeAttach(control: usize, core: u32): i32 { return storeAttach_(control, core); }
 
 // ---- time -------------------------------------------------------------------
 /** memcached's realtime(): wire exptime -> rel time (0 = never; <0 or absolute past => already expired). */
-export function relExptime(exptime: i64, now: u32): u32 { return 0; /* PLACEHOLDER */ }
+export function relExptime(exptime: i64, now: u32): u32 { return relExptime_(exptime, now); }
 
 // ---- reads: lock-free, write nothing shared on the steady state -------------
 /** memcached's item_size_ok: false => "SERVER_ERROR object too large for cache". vlen excludes CRLF. */
-export function storeItemSizeOk(klen: u32, flags: u32, vlen: u32): bool { return false; /* PLACEHOLDER */ }
+export function storeItemSizeOk(klen: u32, flags: u32, vlen: u32): bool { return storeItemSizeOk_(klen, flags, vlen); }
 /** Find a live item. Returns a handle (0 = miss; expired and flushed items are misses). Records a read snapshot for storeReadOk. */
-export function storeFind(key: usize, klen: u32, now: u32): usize { return 0; /* PLACEHOLDER */ }
+export function storeFind(key: usize, klen: u32, now: u32): usize { return storeFind_(key, klen, now); }
 /** Why the last storeFind/storeTouch on this instance missed: MISS_NONE, MISS_EXPIRED (get_expired) or MISS_FLUSHED (get_flushed). */
-export const MISS_NONE: u32 = 0;
-export const MISS_EXPIRED: u32 = 1;
-export const MISS_FLUSHED: u32 = 2;
-export function storeLastMiss(): u32 { return MISS_NONE; /* PLACEHOLDER */ }
-/** True if `it` was not recycled since it was found: the bytes copied from it are a consistent snapshot. */
-export function storeReadOk(it: usize): bool { return false; /* PLACEHOLDER */ }
-export function itemKey(it: usize): usize { return 0; /* PLACEHOLDER */ }
-export function itemKeyLen(it: usize): u32 { return 0; /* PLACEHOLDER */ }
-export function itemFlags(it: usize): u32 { return 0; /* PLACEHOLDER */ }
+export { MISS_NONE, MISS_EXPIRED, MISS_FLUSHED } from "./results";
+export function storeLastMiss(): u32 { return storeLastMiss_(); }
+/** True if `it` was not recycled since it was found: the bytes copied from it are a consistent snapshot.
+ *  "Found" means the last storeFind/storeTouch on this instance: check before finding the next key. */
+export function storeReadOk(it: usize): bool { return storeReadOk_(it); }
+export function itemKey(it: usize): usize { return itemKey_(it); }
+export function itemKeyLen(it: usize): u32 { return itemKeyLen_(it); }
+export function itemFlags(it: usize): u32 { return itemFlags_(it); }
 /** Value length without the trailing CRLF. */
-export function itemValueLen(it: usize): u32 { return 0; /* PLACEHOLDER */ }
+export function itemValueLen(it: usize): u32 { return itemValueLen_(it); }
 /** Address of the value; value_len + 2 bytes (the CRLF) are readable there. */
-export function itemValue(it: usize): usize { return 0; /* PLACEHOLDER */ }
-export function itemCas(it: usize): u64 { return 0; /* PLACEHOLDER */ }
+export function itemValue(it: usize): usize { return itemValue_(it); }
+export function itemCas(it: usize): u64 { return itemCas_(it); }
 /** Rel-time expiry (0 = never). */
-export function itemExptime(it: usize): u32 { return 0; /* PLACEHOLDER */ }
-/** Keep `it`'s memory from being recycled while a value larger than one output chunk is streamed. Pair with storeUnpin. */
-export function storePin(it: usize): bool { return false; /* PLACEHOLDER */ }
-export function storeUnpin(it: usize): void { /* PLACEHOLDER */ }
+export function itemExptime(it: usize): u32 { return itemExptime_(it); }
+/** Keep `it`'s memory from being recycled while a value larger than one output chunk is streamed. Pair with storeUnpin.
+ *  False (nothing pinned) if `it` was recycled since the last storeFind/storeTouch on this instance. */
+export function storePin(it: usize): bool { return storePin_(it); }
+export function storeUnpin(it: usize): void { storeUnpin_(it); }
 /** Mark a hit for eviction's benefit (writes only the first time). Call once per GET hit. */
-export function storeTouchAccess(it: usize): void { /* PLACEHOLDER */ }
+export function storeTouchAccess(it: usize): void { storeTouchAccess_(it); }
 
 // ---- writes -----------------------------------------------------------------
 /** Reserve an unpublished item: key copied in, value space of vlen+2 bytes at itemValue() for the caller to fill
  *  (possibly across many calls). Evicts synchronously to make room; 0 only if storeItemSizeOk is false or
  *  every candidate is pinned. The reservation is invisible to readers until storeCommit. */
-export function storeAlloc(key: usize, klen: u32, flags: u32, exptime: u32, vlen: u32, now: u32): usize { return 0; /* PLACEHOLDER */ }
+export function storeAlloc(key: usize, klen: u32, flags: u32, exptime: u32, vlen: u32, now: u32): usize { return storeAlloc_(key, klen, flags, exptime, vlen, now); }
 /** Publish a filled reservation with memcached's semantics for `mode`; casIn used by MODE_CAS.
  *  Returns STORED / NOT_STORED / EXISTS / NOT_FOUND / NO_MEMORY. The reservation is consumed either way. */
-export function storeCommit(it: usize, mode: u32, casIn: u64, now: u32): i32 { return NO_MEMORY; /* PLACEHOLDER */ }
+export function storeCommit(it: usize, mode: u32, casIn: u64, now: u32): i32 { return storeCommit_(it, mode, casIn, now); }
 /** Drop a reservation that will not be committed (bad data chunk, connection closed). */
-export function storeAbort(it: usize): void { /* PLACEHOLDER */ }
+export function storeAbort(it: usize): void { storeAbort_(it); }
 /** delete: true if a live item was removed. */
-export function storeDelete(key: usize, klen: u32, now: u32): bool { return false; /* PLACEHOLDER */ }
+export function storeDelete(key: usize, klen: u32, now: u32): bool { return storeDelete_(key, klen, now); }
 /** incr/decr with memcached's rules (64-bit wrap on incr, floor 0 on decr, length behaviour, new CAS).
  *  Returns NOT_FOUND, NON_NUMERIC, NO_MEMORY or DELTA_OK; the new value is storeDeltaResult(). */
-export function storeDelta(key: usize, klen: u32, incr: bool, delta: u64, now: u32): i32 { return NOT_FOUND; /* PLACEHOLDER */ }
-export function storeDeltaResult(): u64 { return 0; /* PLACEHOLDER */ }
+export function storeDelta(key: usize, klen: u32, incr: bool, delta: u64, now: u32): i32 { return storeDelta_(key, klen, incr, delta, now); }
+export function storeDeltaResult(): u64 { return storeDeltaResult_(); }
 /** touch/gat: set a live item's exptime. Returns the item handle (for gat's reply) or 0 on miss. */
-export function storeTouch(key: usize, klen: u32, exptime: u32, now: u32): usize { return 0; /* PLACEHOLDER */ }
+export function storeTouch(key: usize, klen: u32, exptime: u32, now: u32): usize { return storeTouch_(key, klen, exptime, now); }
 /** flush_all [delay]: memcached's oldest_live/oldest_cas semantics. `delay` is the wire value (0 = now). */
-export function storeFlush(delay: i64, now: u32): void { /* PLACEHOLDER */ }
+export function storeFlush(delay: i64, now: u32): void { storeFlush_(delay, now); }
 
 // ---- statistics (memcached's names) -----------------------------------------
-export function statCurrItems(): u64 { return 0; /* PLACEHOLDER */ }
-export function statTotalItems(): u64 { return 0; /* PLACEHOLDER */ }
-export function statBytes(): u64 { return 0; /* PLACEHOLDER */ }
-export function statEvictions(): u64 { return 0; /* PLACEHOLDER */ }
-export function statReclaimed(): u64 { return 0; /* PLACEHOLDER */ }
-export function statExpiredUnfetched(): u64 { return 0; /* PLACEHOLDER */ }
-export function statEvictedUnfetched(): u64 { return 0; /* PLACEHOLDER */ }
-export function statHashPowerLevel(): u32 { return 0; /* PLACEHOLDER */ }
-export function statHashBytes(): u64 { return 0; /* PLACEHOLDER */ }
+export function statCurrItems(): u64 { return statCurrItems_(); }
+export function statTotalItems(): u64 { return statTotalItems_(); }
+export function statBytes(): u64 { return statBytes_(); }
+export function statEvictions(): u64 { return statEvictions_(); }
+export function statReclaimed(): u64 { return statReclaimed_(); }
+export function statExpiredUnfetched(): u64 { return statExpiredUnfetched_(); }
+export function statEvictedUnfetched(): u64 { return statEvictedUnfetched_(); }
+export function statHashPowerLevel(): u32 { return statHashPowerLevel_(); }
+export function statHashBytes(): u64 { return statHashBytes_(); }
 /** `stats reset` clears total_items, evictions, reclaimed and friends (not curr_items/bytes). */
-export function statReset(): void { /* PLACEHOLDER */ }
+export function statReset(): void { statReset_(); }

@@ -1,0 +1,63 @@
+// Emptying a segment for reuse (allocator lock held). Every item still linked
+// from the index is, under its bucket lock:
+//   expired or flushed      -> unlinked, counted as reclaimed
+//   hit since written       -> copied into the re-insertion segment with the
+//                              access bit cleared (FIFO with re-insertion,
+//                              i.e. CLOCK: hot items survive, cold ones go)
+//   otherwise               -> unlinked, counted as an eviction
+// Then the generation is bumped so readers with handles into it notice.
+import { St } from "./layout";
+import { I_EXPTIME, I_HASH, I_BITS, BIT_ACCESSED, BIT_FETCHED, BIT_DEAD, itemSizeAt } from "./item";
+import { headFor, chainFindRef, unlinkSlot, evictSlot } from "./buckets";
+import { segEntry, segData, S_WPOS } from "./segtab";
+import { lockVersion, unlockVersion } from "./lock";
+import { statAdd } from "./stats";
+import { isExpired } from "./clock";
+import { isFlushed } from "./flush";
+import { reinsertSpace, recycle } from "./segments";
+import { gSegSize } from "./layout";
+
+/** False if a bucket lock could not be had: the segment is then left out of use rather than reused under a live link. */
+export function evictSegment(n: u32, now: u32): bool {
+  let base = segData(n);
+  let end = load<u32>(segEntry(n) + S_WPOS);
+  if (end > gSegSize) end = gSegSize;
+  let p: u32 = 0;
+  while (p < end) {
+    let it = base + p;
+    let size = itemSizeAt(it);
+    if ((load<u8>(it + I_BITS) & BIT_DEAD) == 0) {
+      let head = headFor(load<u32>(it + I_HASH));
+      let held = lockVersion(head);
+      if (held & 1) return false;
+      let slot = chainFindRef(head, it);
+      if (slot != 0) handleLinked(head, slot, it, size, now);
+      unlockVersion(head, held);
+    }
+    p += size;
+  }
+  recycle(n);
+  return true;
+}
+
+function handleLinked(head: usize, slot: usize, it: usize, size: u32, now: u32): void {
+  let bits = atomic.load<u8>(it + I_BITS);
+  if (isFlushed(it, now) || isExpired(atomic.load<u32>(it + I_EXPTIME), now)) {
+    statAdd(St.RECLAIMED, 1);
+    if ((bits & BIT_FETCHED) == 0) statAdd(St.EXPIRED_UNFETCHED, 1);
+    unlinkSlot(head, slot);
+    return;
+  }
+  if (bits & BIT_ACCESSED) {
+    let dst = reinsertSpace(size);
+    if (dst != 0) {
+      memory.copy(dst, it, size);
+      store<u8>(dst + I_BITS, bits & ~BIT_ACCESSED);
+      // same tag, same key: only the address changes; bytes stay the same
+      atomic.store<u64>(slot, (atomic.load<u64>(slot) & 0xffffffff00000000) | <u64>dst);
+      atomic.or<u8>(it + I_BITS, BIT_DEAD);
+      return;
+    }
+  }
+  evictSlot(head, slot);
+}
