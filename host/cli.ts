@@ -3,6 +3,7 @@
 import { availableParallelism } from "node:os";
 import { isIP } from "node:net";
 import { parseArgs } from "node:util";
+import { type FaultConfig, parseFaults } from "./devices/faults.js";
 import { UsageError } from "./errors.js";
 import { MEMCACHED_VERSION, WASMCACHED_VERSION } from "./version.js";
 
@@ -22,6 +23,12 @@ export interface Config {
   readonly itemSizeMax: number;
   /** Number of -v flags. */
   readonly verbosity: number;
+  /**
+   * --faults: frame faults for a userspace-stack backend (host/devices/faults.ts).
+   * The kernel-socket transport has no frames; until a userspace backend
+   * exists the value is parsed and checked but has no effect.
+   */
+  readonly faults: FaultConfig | undefined;
 }
 
 export type CliResult =
@@ -54,6 +61,10 @@ usage: wasmcached [options]
   -I, --max-item-size=<num> largest item; k/m suffixes (default: 1m, min: 1k,
                             max: 128m, at most half of -m)
   -v, --verbose             verbose; -vv more verbose
+      --faults=<spec>       inject frame faults in both directions, seeded:
+                            loss=P,reorder=P,dup=P,corrupt=P,seed=N[,delay=MS]
+                            (userspace TCP/IP backends only; no effect on
+                            kernel sockets)
   -h, --help                print this help and exit
   -V, --version             print the version and exit
 
@@ -98,6 +109,7 @@ const options = {
   threads: { type: "string", short: "t" },
   "max-item-size": { type: "string", short: "I" },
   verbose: { type: "boolean", short: "v", multiple: true },
+  faults: { type: "string" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean", short: "V" },
 } as const;
@@ -136,6 +148,7 @@ export function parseCli(argv: readonly string[], cpus?: number): CliResult {
     threads: values.threads === undefined ? defaultThreads(cpus) : positiveInt("-t", values.threads, 1, THREADS_MAX),
     itemSizeMax,
     verbosity: values.verbose?.length ?? 0,
+    faults: values.faults === undefined ? undefined : parseFaults(values.faults),
   };
   return { kind: "run", config: Object.freeze(config) };
 }

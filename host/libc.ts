@@ -1,4 +1,5 @@
-// The few libc calls the kernel-socket transport needs, through koffi.
+// The few libc calls the kernel-socket transport and the TAP device
+// (devices/tap.ts) need, through koffi.
 //
 // Node 20's `net` can neither share a port between worker threads
 // (reusePort arrived in 22.12) nor hand a socket to a worker, so each worker
@@ -13,6 +14,7 @@ import { SysError } from "./errors.js";
 export const AF_INET = 2;
 export const AF_INET6 = 10;
 export const SOCK_STREAM = 1;
+export const SOCK_DGRAM = 2;
 export const SOCK_NONBLOCK = 0o4000;
 export const SOCK_CLOEXEC = 0o2000000;
 export const SOL_SOCKET = 1;
@@ -30,8 +32,18 @@ export const EPOLLERR = 0x8;
 export const EPOLLHUP = 0x10;
 export const MSG_DONTWAIT = 0x40;
 export const MSG_NOSIGNAL = 0x4000;
+export const O_RDWR = 2;
+export const O_NONBLOCK = 0o4000;
+export const O_CLOEXEC = 0o2000000;
 
+export const EPERM = 1;
+export const ENOENT = 2;
 export const EINTR = 4;
+export const EIO = 5;
+export const EACCES = 13;
+export const EBUSY = 16;
+export const ENODEV = 19;
+export const EINVAL = 22;
 export const EAGAIN = 11;
 export const ENFILE = 23;
 export const EMFILE = 24;
@@ -58,6 +70,11 @@ export interface Libc {
   recv(fd: number, buf: number, len: number, flags: number): number;
   send(fd: number, buf: number, len: number, flags: number): number;
   close(fd: number): number;
+  open(path: string, flags: number): number;
+  read(fd: number, buf: number, len: number): number;
+  write(fd: number, buf: number, len: number): number;
+  /** ioctl with a pointer argument (struct ifreq and the like), read and written in place. */
+  ioctl(fd: number, request: number, arg: Uint8Array): number;
   strerror(errno: number): string;
   errno(): number;
   /** Address of a typed array's first byte (stable for a shared Wasm memory). */
@@ -71,6 +88,9 @@ export function libc(): Libc {
   if (cached) return cached;
   const lib = koffi.load("libc.so.6");
   const f = (decl: string) => lib.func(decl);
+  // open and ioctl are variadic in C: declared so, and called with the extra argument's type.
+  const openV = f("int open(const char *path, int flags, ...)");
+  const ioctlV = f("int ioctl(int fd, unsigned long request, ...)");
   cached = Object.freeze({
     socket: f("int socket(int domain, int type, int protocol)"),
     setsockopt: f("int setsockopt(int fd, int level, int name, void *value, uint32_t len)"),
@@ -85,6 +105,10 @@ export function libc(): Libc {
     recv: f("intptr_t recv(int fd, uintptr_t buf, size_t len, int flags)"),
     send: f("intptr_t send(int fd, uintptr_t buf, size_t len, int flags)"),
     close: f("int close(int fd)"),
+    open: (path: string, flags: number) => openV(path, flags) as number,
+    read: f("intptr_t read(int fd, uintptr_t buf, size_t len)"),
+    write: f("intptr_t write(int fd, uintptr_t buf, size_t len)"),
+    ioctl: (fd: number, request: number, arg: Uint8Array) => ioctlV(fd, request, "void *", arg) as number,
     strerror: f("const char *strerror(int errnum)"),
     errno: () => koffi.errno(),
     address: (view: Uint8Array) => Number(koffi.address(view)),

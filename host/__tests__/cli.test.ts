@@ -33,7 +33,9 @@ describe("parseCli", () => {
       threads: 4,
       itemSizeMax: 1048576,
       verbosity: 0,
+      faults: undefined,
     });
+    expect(c).toHaveProperty("faults", undefined);
     expect(Object.isFrozen(c)).toBe(true);
   });
 
@@ -69,6 +71,16 @@ describe("parseCli", () => {
     expect(version.kind === "version" && version.text).toMatch(/^wasmcached \S+ \(memcached 1\.6\.18\)\n$/);
   });
 
+  it("reads --faults into a frozen fault configuration", () => {
+    expect(run(["--faults", "loss=0.05,reorder=0.1,dup=0.01,corrupt=0.01,seed=9"]).faults).toEqual({
+      loss: 0.05, reorder: 0.1, dup: 0.01, corrupt: 0.01, seed: 9, delay: 10 });
+    const f = run(["--faults=loss=1"]).faults;
+    expect(f).toMatchObject({ loss: 1, reorder: 0, dup: 0, corrupt: 0, seed: 1 });
+    expect(Object.isFrozen(f)).toBe(true);
+    const help = parseCli(["-h"], 2);
+    expect(help.kind === "help" && help.text).toContain("--faults=<spec>");
+  });
+
   it("parses -I the way memcached does", () => {
     expect(parseItemSize("1024")).toBe(1024);
     expect(parseItemSize("1k")).toBe(1024);
@@ -95,6 +107,10 @@ describe("parseCli", () => {
     [["-I", "1023"], "ERR_ITEM_SIZE_TOO_SMALL"],
     [["-m", "1", "-I", "1m"], "ERR_ITEM_SIZE_OVER_HALF"],
     [["-m", "1024", "-I", "129m"], "ERR_ITEM_SIZE_TOO_LARGE"],
+    [["--faults"], "ERR_PARSE_ARGS_INVALID_OPTION_VALUE"],
+    [["--faults", "loss=2"], "ERR_FAULTS_OUT_OF_RANGE"],
+    [["--faults", "drop=0.1"], "ERR_FAULTS_UNKNOWN_KEY"],
+    [["--faults", "loss=x"], "ERR_FAULTS_BAD_NUMBER"],
   ])("rejects %j with %s", (argv, code) => {
     expect(usageError(argv as string[]).code).toBe(code);
   });
@@ -114,6 +130,12 @@ describe("the wasmcached command line", () => {
     expect(r.stdout).toBe("");
     expect(r.stderr).toMatch(/^wasmcached: Unknown option '--nope'/);
     expect(r.stderr).toContain("--help");
+  });
+
+  it("exits 64 for a bad --faults spec, naming the key", () => {
+    const r = spawnSync(process.execPath, [bundle, "--faults", "loss=0.1,drop=0.2"], { encoding: "utf8" });
+    expect(r.status).toBe(64);
+    expect(r.stderr).toMatch(/^wasmcached: --faults: unknown key "drop"/);
   });
 
   it("exits 0 for --help and -V, printing to stdout", () => {
