@@ -2,11 +2,13 @@
 //   node host/build.mjs          both
 //   node host/build.mjs --wasm   only build/*.wasm
 //   node host/build.mjs --host   only dist/ (copies build/*.wasm beside the bundle)
+//   node host/build.mjs --native only build/libwcdpdk.so (skipped, with a message, without DPDK)
 import { spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
+import { buildNative } from "../native/build.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const buildDir = join(root, "build");
@@ -23,7 +25,7 @@ function publish(path, write) {
 const WASM_MODULES = [
   { name: "sockstack", memoryBase: 16384, required: true },
   { name: "echo", memoryBase: 262144, required: true },
-  { name: "memcached", memoryBase: 262144, required: false },
+  { name: "memcached", memoryBase: 262144, required: true },
 ];
 
 function buildWasm() {
@@ -78,13 +80,14 @@ async function buildHost() {
 }
 
 const only = process.argv[2];
-if (only !== undefined && only !== "--wasm" && only !== "--host") {
-  console.error(`usage: node host/build.mjs [--wasm | --host]`);
+if (only !== undefined && only !== "--wasm" && only !== "--host" && only !== "--native") {
+  console.error(`usage: node host/build.mjs [--wasm | --host | --native]`);
   process.exit(64);
 }
 try {
-  if (only !== "--host") buildWasm();
-  if (only !== "--wasm") await buildHost();
+  if (only === undefined || only === "--wasm") buildWasm();
+  if (only === undefined || only === "--host") await buildHost();
+  if (only === undefined || only === "--native") buildNative();
 } catch (err) {
   console.error(`build: ${err.message}`);
   process.exit(1);

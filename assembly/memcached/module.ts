@@ -1,0 +1,62 @@
+// The memcached text protocol module: the protocol-module ABI
+// (docs/protocol-modules.md) over session.ts, plus thin wrappers that let
+// the host size and format the store through this module.
+
+import { Ctl } from "../shared/control";
+import { storeAttach, storeFormat, storeRegionSize } from "../store/index";
+import { resetSession, S, session, SESSION_SIZE, sState } from "./conn";
+import { instanceInit, maxConns, REGION_SESSIONS, setClock } from "./instance";
+import { sessionClosed, sessionData, sessionWritable } from "./session";
+import { decStat, incStat, St } from "./stats";
+
+export function app_region_size(max_conns: u32): usize {
+  return REGION_SESSIONS + <usize>max_conns * SESSION_SIZE;
+}
+
+export function app_init(control: usize, core: u32, base: usize, size: usize): i32 {
+  const conns = load<u32>(control + Ctl.MAX_CONNS);
+  if (size < app_region_size(conns)) return -1;
+  instanceInit(control, core, base, conns);
+  return storeAttach(control, core);
+}
+
+export function app_tick(now_ms: f64): void {
+  setClock(now_ms);
+}
+
+export function app_open(conn: u32): i32 {
+  if (conn >= maxConns) { incStat(St.REJECTED_CONNECTIONS); return 1; }
+  const s = session(conn);
+  if (sState(s) != S.FREE) sessionClosed(conn);
+  resetSession(s, S.CMD);
+  incStat(St.CURR_CONNECTIONS);
+  incStat(St.TOTAL_CONNECTIONS);
+  return 0;
+}
+
+export function app_data(conn: u32, ptr: usize, len: u32): u32 {
+  if (conn >= maxConns) return len;
+  return sessionData(conn, ptr, len);
+}
+
+export function app_writable(conn: u32): void {
+  if (conn < maxConns) sessionWritable(conn);
+}
+
+export function app_closed(conn: u32): void {
+  if (conn >= maxConns || sState(session(conn)) == S.FREE) return;
+  sessionClosed(conn);
+  decStat(St.CURR_CONNECTIONS);
+}
+
+export function static_end(): usize {
+  return __heap_base;
+}
+
+export function store_region_size(itemBytes: usize, itemSizeMax: u32): usize {
+  return storeRegionSize(itemBytes, itemSizeMax);
+}
+
+export function store_format(control: usize): i32 {
+  return storeFormat(control);
+}
