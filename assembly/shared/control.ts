@@ -31,6 +31,15 @@ export namespace Ctl {
   export const SHUTDOWN: u32 = 144;       // u32 (atomic) set by the host: workers stop
   export const REJECTED_CONNS: u32 = 148; // u32 (atomic) connections refused for want of a slot (stats rejected_connections)
   export const VERSION_STR: u32 = 160;    // 32 bytes (host) version text, NUL-padded
+  // Userspace stack settings (host), used by the net transport (assembly/netstack):
+  export const NET_IP: u32 = 192;         // u32 (host) our IPv4 address, host byte order (10.0.0.2 = 0x0A000002)
+  export const NET_PREFIX: u32 = 196;     // u32 (host) prefix length (24)
+  export const NET_GATEWAY: u32 = 200;    // u32 (host) 0 = none
+  export const NET_MTU: u32 = 204;        // u32 (host) IP MTU (1500)
+  export const NET_MAC: u32 = 208;        // u64 (host) our MAC in the low 48 bits (0x020000000001)
+  export const NET_SEED: u32 = 216;       // u64 (host) ISN/cookie key seed; fixed under replay, random otherwise
+  export const NET_PORT: u32 = 224;       // u32 (host) TCP port the protocol module is served on
+  export const NET_FLAGS: u32 = 228;      // u32 (host) bit 0: device verifies rx checksums; bit 1: device fills tx checksums
   export const CAS_COUNTER: u32 = 256;    // u64 (atomic) last CAS value handed out (own cache line)
   export const FLUSH: u32 = 320;          // store's flush state (own cache line), owned by assembly/store
   export const STORE_SCRATCH: u32 = 384;  // 3712 bytes for assembly/store's global header if it wants it
