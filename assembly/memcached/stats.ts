@@ -125,7 +125,8 @@ export function writeStats(p: usize): usize {
   const cores = <u64>load<u32>(ctl + Ctl.N_CORES);
   const curr = sumStat(St.CURR_CONNECTIONS);
   q += line(q, "pid", load<u32>(ctl + Ctl.PID));
-  q += line(q, "uptime", nowRel);
+  // memcached's clock starts ITEM_UPDATE_INTERVAL (60) + 2 s early and it prints now - 60
+  q += line(q, "uptime", nowRel > 60 ? nowRel - 60 : 0);
   q += line(q, "time", nowUnix);
   q += lineField(q, "version", Ctl.VERSION_STR, 32);
   q += lineStr(q, "libevent", "none");
@@ -135,7 +136,8 @@ export function writeStats(p: usize): usize {
   q += line(q, "max_connections", <u64>load<u32>(ctl + Ctl.MAX_CONNS) * cores);
   q += line(q, "curr_connections", curr);
   q += line(q, "total_connections", sumStat(St.TOTAL_CONNECTIONS));
-  q += line(q, "rejected_connections", sumStat(St.REJECTED_CONNECTIONS));
+  // refused by this module (slot out of range) + refused by the transport (no slot free)
+  q += line(q, "rejected_connections", sumStat(St.REJECTED_CONNECTIONS) + <u64>atomic.load<u32>(ctl + Ctl.REJECTED_CONNS));
   q += line(q, "connection_structures", curr);
   q += line(q, "response_obj_oom", 0);
   q += line(q, "response_obj_count", 0);
