@@ -24,6 +24,8 @@ function publish(path, write) {
 /** Each module has its own static window (docs/protocol-modules.md). */
 const WASM_MODULES = [
   { name: "sockstack", memoryBase: 16384, required: true },
+  // The stack calls the protocol module through its exported table (slots from 1; docs/net-device.md).
+  { name: "netstack", memoryBase: 16384, required: false, args: ["--exportTable", "--tableBase", "8"] },
   { name: "echo", memoryBase: 262144, required: true },
   { name: "memcached", memoryBase: 262144, required: true },
 ];
@@ -40,7 +42,7 @@ function buildWasm() {
     }
     publish(join(buildDir, `${m.name}.wasm`), (out) => {
       const args = [asc, entry, "--config", "asconfig.json", "--target", "release",
-        "--memoryBase", String(m.memoryBase), "-o", out];
+        "--memoryBase", String(m.memoryBase), ...(m.args ?? []), "-o", out];
       const r = spawnSync(process.execPath, args, { cwd: root, stdio: "inherit" });
       if (r.status !== 0) throw new Error(`asc ${entry} failed (exit ${r.status})`);
     });
@@ -68,6 +70,7 @@ async function buildHost() {
   const bundles = [
     { entryPoints: ["host/main.ts"], outfile: "dist/wasmcached.mjs", banner: { js: "#!/usr/bin/env node" } },
     { entryPoints: ["host/socket-worker.ts"], outfile: "dist/socket-worker.mjs" },
+    { entryPoints: ["host/net-worker.ts"], outfile: "dist/net-worker.mjs" },
   ];
   for (const options of bundles) {
     const result = await build({ ...common, ...options });
@@ -76,7 +79,7 @@ async function buildHost() {
       publish(file.path, (out) => writeFileSync(out, file.contents, { mode }));
     }
   }
-  console.log("build: dist/wasmcached.mjs, dist/socket-worker.mjs");
+  console.log("build: dist/wasmcached.mjs, dist/socket-worker.mjs, dist/net-worker.mjs");
 }
 
 const only = process.argv[2];

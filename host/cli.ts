@@ -3,7 +3,10 @@
 import { availableParallelism } from "node:os";
 import { isIP } from "node:net";
 import { parseArgs } from "node:util";
+import { ETH_HEADER, FRAME_CAP } from "./devices/device.js";
 import { type FaultConfig, parseFaults } from "./devices/faults.js";
+import { checkTapName } from "./devices/tap.js";
+import { DEFAULT_APP } from "./modules.js";
 import { UsageError } from "./errors.js";
 import { MEMCACHED_VERSION, WASMCACHED_VERSION } from "./version.js";
 
@@ -25,14 +28,31 @@ export interface Config {
   readonly verbosity: number;
   /**
    * --faults: frame faults for a userspace-stack backend (host/devices/faults.ts).
-   * The kernel-socket transport has no frames; until a userspace backend
-   * exists the value is parsed and checked but has no effect.
+   * The kernel-socket transport has no frames: there it has no effect.
    */
   readonly faults: FaultConfig | undefined;
+  /** --app: the protocol module, a name (`<name>.wasm` beside the bundle) or a path ending in .wasm. */
+  readonly app: string;
+  /** --tap: the TAP interface to create (or attach to); undefined = kernel sockets. */
+  readonly tap: string | undefined;
+  /** The userspace stack's settings (--ip, --gateway, --mac, --mtu); undefined with kernel sockets. */
+  readonly net: NetConfig | undefined;
+}
+
+/** Addresses of the userspace TCP/IP stack. IPv4 addresses are u32 in host byte order (10.0.0.2 = 0x0a000002). */
+export interface NetConfig {
+  readonly ip: number;
+  readonly prefix: number;
+  /** 0 = none. */
+  readonly gateway: number;
+  /** 48 bits; --mac, or derived from the IP (macFromIp). */
+  readonly mac: number;
+  /** IP MTU; undefined = the device's. */
+  readonly mtu: number | undefined;
 }
 
 export type CliResult =
-  | { readonly kind: "run"; readonly config: Config }
+  | { readonly kind: "run"; readonly config: Config; readonly warnings: readonly string[] }
   | { readonly kind: "help"; readonly text: string }
   | { readonly kind: "version"; readonly text: string };
 
@@ -40,6 +60,9 @@ export const ITEM_SIZE_MIN = 1024;
 export const ITEM_SIZE_MAX = 128 * 1024 * 1024;
 export const THREADS_MAX = 256;
 const MB = 1024 * 1024;
+/** The stack's smallest MTU (576, RFC 791), and the largest a FRAME_CAP buffer carries. */
+export const MTU_MIN = 576;
+export const MTU_MAX = FRAME_CAP - ETH_HEADER;
 
 /** memcached's -t default is 4; here 4 as well, but never more threads than CPUs. */
 export function defaultThreads(cpus: number = availableParallelism()): number {
@@ -61,16 +84,26 @@ usage: wasmcached [options]
   -I, --max-item-size=<num> largest item; k/m suffixes (default: 1m, min: 1k,
                             max: 128m, at most half of -m)
   -v, --verbose             verbose; -vv more verbose
-      --faults=<spec>       inject frame faults in both directions, seeded:
-                            loss=P,reorder=P,dup=P,corrupt=P,seed=N[,delay=MS]
-                            (userspace TCP/IP backends only; no effect on
-                            kernel sockets)
+      --app=<name|path>     protocol module: memcached, echo (TCP ping-pong)
+                            or a path to a .wasm (default: memcached)
   -h, --help                print this help and exit
   -V, --version             print the version and exit
 
+Userspace TCP/IP over a TAP device (instead of kernel sockets):
+      --tap=<name>          create (or attach to) TAP interface <name> and
+                            serve on it with the userspace stack, 1 thread
+      --ip=<a.b.c.d/nn>     our address and prefix on the TAP (required)
+      --gateway=<a.b.c.d>   router for addresses outside the prefix
+      --mac=<xx:xx:..:xx>   our MAC (default: 02:00 then the 4 bytes of --ip)
+      --mtu=<num>           IP MTU, ${MTU_MIN}..${MTU_MAX} (default: the interface's)
+      --faults=<spec>       inject frame faults in both directions, seeded:
+                            loss=P,reorder=P,dup=P,corrupt=P,seed=N[,delay=MS]
+                            (userspace TCP/IP only; no effect on kernel sockets)
+
 All data lives in one 32-bit WebAssembly memory, so memory (-m), the index,
 connection buffers (-c) and per-thread state together are capped at 4 GiB.
-Transport: kernel TCP sockets (epoll, one SO_REUSEPORT listener per thread).
+Transport: kernel TCP sockets (epoll, one SO_REUSEPORT listener per thread),
+or with --tap the userspace TCP/IP stack in WebAssembly.
 `;
 }
 
@@ -101,6 +134,120 @@ function parseListen(text: string): string {
   return text;
 }
 
+/** "10.0.0.2" -> 0x0a000002, or undefined when not a dotted-quad IPv4 address. */
+export function parseIpv4(text: string): number | undefined {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(text);
+  if (!m) return undefined;
+  const bytes = m.slice(1).map(Number);
+  if (bytes.some((b, i) => b > 255 || (m[i + 1].length > 1 && m[i + 1][0] === "0"))) return undefined;
+  return ((bytes[0] << 24) | (bytes[1] << 16) | (bytes[2] << 8) | bytes[3]) >>> 0;
+}
+
+export function formatIpv4(ip: number): string {
+  return [ip >>> 24, (ip >>> 16) & 255, (ip >>> 8) & 255, ip & 255].join(".");
+}
+
+/** The network mask of a prefix length, as a u32. */
+export function prefixMask(prefix: number): number {
+  return prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
+}
+
+/** --ip: "a.b.c.d/nn", a host address (not the network or broadcast address of its prefix). */
+export function parseIpPrefix(text: string): { ip: number; prefix: number } {
+  const bad = (why: string) => new UsageError("ERR_BAD_IP", `--ip: "${text}" ${why} (example: 10.77.0.2/24)`);
+  const slash = text.indexOf("/");
+  if (slash < 0) throw bad("has no prefix length");
+  const ip = parseIpv4(text.slice(0, slash));
+  const len = text.slice(slash + 1);
+  if (ip === undefined) throw bad("is not an IPv4 address");
+  if (!/^\d{1,2}$/.test(len) || Number(len) < 1 || Number(len) > 32) throw bad("needs a prefix length 1..32");
+  const prefix = Number(len);
+  const host = ip & ~prefixMask(prefix);
+  const first = ip >>> 24;
+  if (first === 0 || first === 127 || first >= 224) throw bad("is not a unicast address for a host");
+  if (prefix <= 30 && (host === 0 || host === (~prefixMask(prefix) >>> 0))) {
+    throw bad("is the network or broadcast address of its prefix");
+  }
+  return { ip, prefix };
+}
+
+/** "02:00:0a:4d:00:02" (or with '-') -> 48-bit number; a unicast, non-zero address. */
+export function parseMac(text: string): number {
+  const m = /^([0-9a-fA-F]{2})([:-])([0-9a-fA-F]{2})\2([0-9a-fA-F]{2})\2([0-9a-fA-F]{2})\2([0-9a-fA-F]{2})\2([0-9a-fA-F]{2})$/.exec(text);
+  if (!m) throw new UsageError("ERR_BAD_MAC", `--mac: "${text}" is not a MAC address (example: 02:00:0a:4d:00:02)`);
+  const bytes = [m[1], m[3], m[4], m[5], m[6], m[7]].map((h) => parseInt(h, 16));
+  if (bytes[0] & 1) throw new UsageError("ERR_BAD_MAC", `--mac: ${text} is a multicast address`);
+  if (bytes.every((b) => b === 0)) throw new UsageError("ERR_BAD_MAC", `--mac: ${text} is the zero address`);
+  return bytes.reduce((n, b) => n * 256 + b, 0);
+}
+
+export function formatMac(mac: number): string {
+  const out: string[] = [];
+  for (let i = 5; i >= 0; i--) out.push((Math.floor(mac / 2 ** (8 * i)) % 256).toString(16).padStart(2, "0"));
+  return out.join(":");
+}
+
+/** The default MAC: locally administered unicast 02:00 followed by the IPv4 address (10.77.0.2 -> 02:00:0a:4d:00:02). */
+export function macFromIp(ip: number): number {
+  return 0x02_00 * 2 ** 32 + (ip >>> 0);
+}
+
+/** An address the kernel side of the TAP can take: the first host address of our prefix that is not ours. */
+export function kernelSideAddress(net: NetConfig): string {
+  const network = (net.ip & prefixMask(net.prefix)) >>> 0;
+  const first = net.prefix >= 31 ? network : network + 1;
+  return formatIpv4(first === net.ip ? first + 1 : first);
+}
+
+function parseApp(text: string): string {
+  if (text.endsWith(".wasm") || /^[a-z0-9_-]+$/.test(text)) return text;
+  throw new UsageError("ERR_APP_NAME", `--app: "${text}" is neither a module name (memcached, echo) nor a path ending in .wasm`);
+}
+
+type Values = Partial<Record<string, string | boolean | boolean[]>>;
+
+/** --tap and the flags that only mean something with it. */
+function parseNet(values: Values, port: number): { tap: string | undefined; net: NetConfig | undefined } {
+  const str = (k: string) => values[k] as string | undefined;
+  const tap = str("tap");
+  if (tap === undefined) {
+    const stray = ["ip", "gateway", "mac", "mtu"].filter((k) => values[k] !== undefined);
+    if (stray.length > 0) {
+      throw new UsageError("ERR_NEEDS_TAP", `--${stray[0]} configures the userspace TCP/IP stack: it needs --tap`);
+    }
+    return { tap: undefined, net: undefined };
+  }
+  checkTapName(tap);
+  if (values.listen !== undefined) {
+    throw new UsageError("ERR_LISTEN_WITH_TAP", "-l is for kernel sockets; with --tap the address is --ip");
+  }
+  if (port === 0) throw new UsageError("ERR_PORT_ZERO_TAP", "-p 0 (any free port) is for kernel sockets; give --tap a port");
+  const ipText = str("ip");
+  if (ipText === undefined) throw new UsageError("ERR_TAP_NEEDS_IP", "--tap needs --ip a.b.c.d/nn (our address on the TAP)");
+  const { ip, prefix } = parseIpPrefix(ipText);
+  let gateway = 0;
+  const gwText = str("gateway");
+  if (gwText !== undefined) {
+    const gw = parseIpv4(gwText);
+    if (gw === undefined) throw new UsageError("ERR_BAD_GATEWAY", `--gateway: "${gwText}" is not an IPv4 address`);
+    const mask = prefixMask(prefix);
+    if (gw === ip || ((gw & mask) >>> 0) !== ((ip & mask) >>> 0)) {
+      throw new UsageError("ERR_BAD_GATEWAY", `--gateway: ${gwText} is not another address inside ${ipText}`);
+    }
+    gateway = gw;
+  }
+  const macText = str("mac");
+  const mtuText = str("mtu");
+  const net: NetConfig = Object.freeze({
+    ip,
+    prefix,
+    gateway,
+    mac: macText === undefined ? macFromIp(ip) : parseMac(macText),
+    mtu: mtuText === undefined ? undefined : positiveInt("--mtu", mtuText, MTU_MIN, MTU_MAX),
+  });
+  return { tap, net };
+}
+
 const options = {
   port: { type: "string", short: "p" },
   listen: { type: "string", short: "l" },
@@ -110,6 +257,12 @@ const options = {
   "max-item-size": { type: "string", short: "I" },
   verbose: { type: "boolean", short: "v", multiple: true },
   faults: { type: "string" },
+  app: { type: "string" },
+  tap: { type: "string" },
+  ip: { type: "string" },
+  gateway: { type: "string" },
+  mac: { type: "string" },
+  mtu: { type: "string" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean", short: "V" },
 } as const;
@@ -139,16 +292,33 @@ export function parseCli(argv: readonly string[], cpus?: number): CliResult {
   if (itemSizeMax > ITEM_SIZE_MAX) {
     throw new UsageError("ERR_ITEM_SIZE_TOO_LARGE", "Cannot set item size limit higher than 128 megabytes.");
   }
+  const port = values.port === undefined ? 11211 : positiveInt("-p", values.port, 0, 65535);
+  const { tap, net } = parseNet(values, port);
+  const warnings: string[] = [];
+  let threads = values.threads === undefined ? defaultThreads(cpus) : positiveInt("-t", values.threads, 1, THREADS_MAX);
+  if (tap === undefined && values.faults !== undefined) {
+    warnings.push("--faults has no effect on kernel sockets (it acts on frames: use it with --tap)");
+  }
+  if (tap !== undefined) {
+    // A TAP device has one queue: one worker reads it all.
+    if (values.threads !== undefined && threads > 1) {
+      warnings.push(`a TAP device has one queue: serving with 1 thread (-t ${threads} ignored)`);
+    }
+    threads = 1;
+  }
   const config: Config = {
-    port: values.port === undefined ? 11211 : positiveInt("-p", values.port, 0, 65535),
+    port,
     listen: values.listen === undefined ? "127.0.0.1" : parseListen(values.listen),
     memoryLimitMb,
     maxBytes,
     connLimit: values["conn-limit"] === undefined ? 1024 : positiveInt("-c", values["conn-limit"], 1, 1 << 20),
-    threads: values.threads === undefined ? defaultThreads(cpus) : positiveInt("-t", values.threads, 1, THREADS_MAX),
+    threads,
     itemSizeMax,
     verbosity: values.verbose?.length ?? 0,
     faults: values.faults === undefined ? undefined : parseFaults(values.faults),
+    app: values.app === undefined ? DEFAULT_APP : parseApp(values.app),
+    tap,
+    net,
   };
-  return { kind: "run", config: Object.freeze(config) };
+  return { kind: "run", config: Object.freeze(config), warnings };
 }

@@ -155,6 +155,8 @@ export interface ControlFacts {
   readonly pid: number;
   /** The port actually bound (differs from config.port when that is 0). */
   readonly port: number;
+  /** The address served on, for `stats settings` (default: config.listen). */
+  readonly address?: string;
 }
 
 /** Fills the control block; the memory is fresh (zero), so counters start at 0. */
@@ -177,8 +179,37 @@ export function writeControl(memory: WebAssembly.Memory, layout: Layout, config:
   u32(Ctl.TCP_PORT, facts.port);
   view.setBigUint64(Ctl.MAXBYTES_LO, BigInt(config.maxBytes), true);
   u32(Ctl.EVICTIONS_ON, 1);
-  writeText(bytes, Ctl.INTERFACE, INTERFACE_BYTES, config.listen);
+  writeText(bytes, Ctl.INTERFACE, INTERFACE_BYTES, facts.address ?? config.listen);
   writeText(bytes, Ctl.VERSION_STR, VERSION_BYTES, MEMCACHED_VERSION);
+}
+
+/** The userspace stack's settings (Ctl.NET_*), for a backend with frames (TAP). */
+export interface NetControl {
+  /** IPv4 addresses as u32 in host byte order; gateway 0 = none. */
+  readonly ip: number;
+  readonly prefix: number;
+  readonly gateway: number;
+  readonly mtu: number;
+  /** 48 bits. */
+  readonly mac: number;
+  /** Keys initial sequence numbers and SYN cookies: random per process, fixed under replay. */
+  readonly seed: bigint;
+  readonly port: number;
+  /** Bit 0: the device verifies rx checksums; bit 1: it fills tx checksums. */
+  readonly flags: number;
+}
+
+export function writeNetControl(memory: WebAssembly.Memory, net: NetControl): void {
+  const view = new DataView(memory.buffer, CONTROL_BASE, CONTROL_SIZE);
+  const u32 = (off: number, v: number): void => view.setUint32(off, v >>> 0, true);
+  u32(Ctl.NET_IP, net.ip);
+  u32(Ctl.NET_PREFIX, net.prefix);
+  u32(Ctl.NET_GATEWAY, net.gateway);
+  u32(Ctl.NET_MTU, net.mtu);
+  view.setBigUint64(Ctl.NET_MAC, BigInt(net.mac), true);
+  view.setBigUint64(Ctl.NET_SEED, BigInt.asUintN(64, net.seed), true);
+  u32(Ctl.NET_PORT, net.port);
+  u32(Ctl.NET_FLAGS, net.flags);
 }
 
 /** The host refreshes the process's CPU time about once a second (`stats` rusage_user/rusage_system). */

@@ -32,6 +32,9 @@ export const EPOLLERR = 0x8;
 export const EPOLLHUP = 0x10;
 export const MSG_DONTWAIT = 0x40;
 export const MSG_NOSIGNAL = 0x4000;
+export const POLLIN = 0x1;
+/** struct pollfd: int fd, short events, short revents. */
+export const POLLFD_SIZE = 8;
 export const O_RDWR = 2;
 export const O_NONBLOCK = 0o4000;
 export const O_CLOEXEC = 0o2000000;
@@ -67,6 +70,8 @@ export interface Libc {
   /** event: a 12/16-byte struct epoll_event at a raw address. */
   epoll_ctl(epfd: number, op: number, fd: number, event: number): number;
   epoll_wait(epfd: number, events: number, max: number, timeoutMs: number): number;
+  /** fds: an array of struct pollfd (POLLFD_SIZE bytes each). */
+  poll(fds: Uint8Array, nfds: number, timeoutMs: number): number;
   recv(fd: number, buf: number, len: number, flags: number): number;
   send(fd: number, buf: number, len: number, flags: number): number;
   close(fd: number): number;
@@ -102,6 +107,7 @@ export function libc(): Libc {
     epoll_create1: f("int epoll_create1(int flags)"),
     epoll_ctl: f("int epoll_ctl(int epfd, int op, int fd, uintptr_t event)"),
     epoll_wait: f("int epoll_wait(int epfd, uintptr_t events, int max, int timeout)"),
+    poll: f("int poll(void *fds, unsigned long nfds, int timeout)"),
     recv: f("intptr_t recv(int fd, uintptr_t buf, size_t len, int flags)"),
     send: f("intptr_t send(int fd, uintptr_t buf, size_t len, int flags)"),
     close: f("int close(int fd)"),

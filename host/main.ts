@@ -1,8 +1,12 @@
-// wasmcached: parse the command line, lay out the shared memory, format the
-// store, open the listeners, start one socket worker per thread, and stop
-// them all on SIGINT/SIGTERM.
+// wasmcached: parse the command line, choose the backend (kernel sockets, or
+// with --tap a TAP device and the userspace TCP/IP stack), lay out the shared
+// memory, format the store, start the workers (one socket worker per thread,
+// or one net worker for the TAP), and stop them all on SIGINT/SIGTERM.
+import { randomBytes } from "node:crypto";
 import v8 from "node:v8";
-import { type Config, parseCli } from "./cli.js";
+import { MTU_MAX, type Config, type NetConfig, formatIpv4, formatMac, kernelSideAddress, parseCli, prefixMask } from "./cli.js";
+import { formatFaults } from "./devices/faults.js";
+import { TapDevice } from "./devices/tap.js";
 import { EX_SOFTWARE, HostError, LayoutError, ModuleError, UsageError } from "./errors.js";
 import {
   type Layout,
@@ -11,26 +15,27 @@ import {
   createMemory,
   requestShutdown,
   writeControl,
+  writeNetControl,
   writeRusage,
 } from "./layout.js";
 import { libc } from "./libc.js";
 import { closeListeners, openListeners } from "./listen.js";
-import { DEFAULT_APP, type ModuleSet, defaultWasmDir, instantiate, loadModules } from "./modules.js";
+import {
+  type AppExports,
+  defaultWasmDir,
+  instantiate,
+  instantiateNetstack,
+  loadModules,
+  loadNetModules,
+} from "./modules.js";
+import type { NetWorkerInit } from "./net-worker.js";
 import type { WorkerInit } from "./socket-worker.js";
 import { type WorkerPool, startWorkers } from "./workers.js";
 
-/**
- * Not a public flag: selects another protocol module, by name (a .wasm beside
- * the bundle) or by path, e.g. WASMCACHED_APP=echo for the ping-pong baseline
- * and the host's tests.
- */
-const APP_ENV = "WASMCACHED_APP";
 const RUSAGE_INTERVAL_MS = 1000;
 
-/** Region sizes come from the modules themselves: ask a throwaway instance on a small memory. */
-function measure(mods: ModuleSet, config: Config): Layout {
-  const scratch = new WebAssembly.Memory({ initial: 32, maximum: 32, shared: true });
-  const { transport, app } = instantiate(scratch, mods);
+/** Region sizes come from the modules themselves, asked on a throwaway instance on a small memory. */
+function measure(config: Config, app: AppExports, transportRegionSize: (perCore: number) => number): Layout {
   const perCore = connsPerCore(config.connLimit, config.threads);
   const storeSize = app.store_region_size ? app.store_region_size(config.maxBytes, config.itemSizeMax) >>> 0 : 0;
   if (app.store_region_size && storeSize < config.maxBytes) {
@@ -41,30 +46,52 @@ function measure(mods: ModuleSet, config: Config): Layout {
     threads: config.threads,
     connsPerCore: perCore,
     storeSize,
-    transportRegionSize: transport.sock_region_size(perCore) >>> 0,
+    transportRegionSize: transportRegionSize(perCore) >>> 0,
     appRegionSize: app.app_region_size(perCore) >>> 0,
   });
 }
 
-/** store_format once, on a main-thread instance, before any worker attaches. */
-function formatStore(memory: WebAssembly.Memory, mods: ModuleSet, layout: Layout): void {
+const scratchMemory = () => new WebAssembly.Memory({ initial: 32, maximum: 32, shared: true });
+
+/** store_format once, on a main-thread instance of the protocol module, before any worker attaches. */
+function formatStore(app: AppExports, appName: string, layout: Layout): void {
   if (layout.storeSize === 0) return;
-  const { app } = instantiate(memory, mods);
-  if (!app.store_format) throw new ModuleError("ERR_WASM_ABI", `${mods.appName}.wasm has a store but no store_format`);
+  if (!app.store_format) throw new ModuleError("ERR_WASM_ABI", `${appName}.wasm has a store but no store_format`);
   const rc = app.store_format(layout.control);
-  if (rc < 0) throw new ModuleError("ERR_STORE_FORMAT", `${mods.appName}.wasm store_format returned ${rc}`);
+  if (rc < 0) throw new ModuleError("ERR_STORE_FORMAT", `${appName}.wasm store_format returned ${rc}`);
 }
 
-function banner(config: Config, layout: Layout, app: string, port: number): string {
+function threadsText(n: number): string {
+  return `${n} thread${n === 1 ? "" : "s"}`;
+}
+
+function layoutDetails(config: Config, layout: Layout): string {
+  const mib = (n: number) => `${(n / 1048576).toFixed(1)} MiB`;
+  return (
+    `wasmcached: memory ${mib(layout.pages * 65536)} of 4096 MiB: store ${mib(layout.storeSize)} at ${layout.storeBase}, ` +
+    `${config.threads} core region(s) of ${mib(layout.coreStride)} from ${layout.coreBase} ` +
+    `(${layout.connsPerCore} connections each), item size max ${config.itemSizeMax}\n`
+  );
+}
+
+function socketBanner(config: Config, layout: Layout, port: number): string {
   const host = config.listen.includes(":") ? `[${config.listen}]` : config.listen;
-  const threads = `${config.threads} thread${config.threads === 1 ? "" : "s"}`;
-  let text = `wasmcached: serving ${app} on ${host}:${port} (kernel sockets, ${threads}, ${config.memoryLimitMb} MB)\n`;
+  const text = `wasmcached: serving ${config.app} on ${host}:${port} (kernel sockets, ${threadsText(config.threads)}, ${config.memoryLimitMb} MB)\n`;
+  return config.verbosity > 0 ? text + layoutDetails(config, layout) : text;
+}
+
+function tapBanner(config: Config, net: NetConfig, mtu: number, tap: TapDevice, layout: Layout): string {
+  const subnet = `${formatIpv4((net.ip & prefixMask(net.prefix)) >>> 0)}/${net.prefix}`;
+  let text =
+    `wasmcached: serving ${config.app} on ${formatIpv4(net.ip)}:${config.port} via TAP ${tap.ifname} ` +
+    `(userspace TCP/IP, ${threadsText(config.threads)}, ${config.memoryLimitMb} MB); reach it from the host side of ` +
+    `${tap.ifname} (address it in ${subnet}, e.g. ip addr add ${kernelSideAddress(net)}/${net.prefix} dev ${tap.ifname}; ` +
+    `ip link set ${tap.ifname} up)\n`;
   if (config.verbosity > 0) {
-    const mib = (n: number) => `${(n / 1048576).toFixed(1)} MiB`;
-    text +=
-      `wasmcached: memory ${mib(layout.pages * 65536)} of 4096 MiB: store ${mib(layout.storeSize)} at ${layout.storeBase}, ` +
-      `${config.threads} core region(s) of ${mib(layout.coreStride)} from ${layout.coreBase} ` +
-      `(${layout.connsPerCore} connections each), item size max ${config.itemSizeMax}\n`;
+    const gw = net.gateway === 0 ? "none" : formatIpv4(net.gateway);
+    text += `wasmcached: our MAC ${formatMac(net.mac)}, MTU ${mtu} (interface ${tap.mtu}), gateway ${gw}`;
+    text += config.faults ? `, faults ${formatFaults(config.faults)}\n` : "\n";
+    text += layoutDetails(config, layout);
   }
   return text;
 }
@@ -74,13 +101,91 @@ function refreshRusage(memory: WebAssembly.Memory): void {
   writeRusage(memory, usage.userCPUTime, usage.systemCPUTime);
 }
 
-async function serve(config: Config): Promise<number> {
-  const appName = process.env[APP_ENV] || DEFAULT_APP;
-  const mods = loadModules(defaultWasmDir(), appName);
-  const layout = measure(mods, config);
+/** What differs between backends: how workers are made, and what to say and close. */
+interface Backend {
+  readonly appName: string;
+  readonly layout: Layout;
+  readonly memory: WebAssembly.Memory;
+  /** The protocol module instantiated (with its transport) on the memory, for store_format. */
+  app(): AppExports;
+  start(): Promise<WorkerPool>;
+  banner(): string;
+  close(): void;
+}
+
+/** Kernel sockets: SO_REUSEPORT listeners bound here, one socket worker each. */
+function socketBackend(config: Config): Backend {
+  const mods = loadModules(defaultWasmDir(), config.app);
+  const { transport, app } = instantiate(scratchMemory(), mods);
+  const layout = measure(config, app, (n) => transport.sock_region_size(n));
   const memory = createMemory(layout);
   const c = libc();
   const listeners = openListeners(c, config.listen, config.port, config.threads);
+  writeControl(memory, layout, config, { nowMs: Date.now(), pid: process.pid, port: listeners.port });
+  return {
+    appName: mods.appName,
+    layout,
+    memory,
+    app: () => instantiate(memory, mods).app,
+    start: () => {
+      const inits: WorkerInit[] = listeners.fds.map((listenFd, core) => ({
+        core, memory, modules: mods, layout, listenFd, verbosity: config.verbosity,
+      }));
+      return startWorkers(new URL("./socket-worker.mjs", import.meta.url), inits);
+    },
+    banner: () => socketBanner(config, layout, listeners.port),
+    close: () => closeListeners(c, listeners),
+  };
+}
+
+/** A TAP device and the userspace stack: the TAP is opened here (errors before any worker), one net worker polls it. */
+function tapBackend(config: Config, tapName: string, net: NetConfig): Backend {
+  const mods = loadNetModules(defaultWasmDir(), config.app);
+  const scratch = instantiateNetstack(scratchMemory(), mods);
+  const layout = measure(config, scratch.app, (n) => scratch.netstack.net_region_size(n));
+  const memory = createMemory(layout);
+  const tap = TapDevice.open(tapName);
+  let handedOver = false;
+  try {
+    const mtu = net.mtu ?? Math.min(tap.mtu, MTU_MAX);
+    if (mtu > tap.mtu) {
+      throw new UsageError("ERR_MTU_OVER_DEVICE", `--mtu ${mtu} is larger than ${tap.ifname}'s MTU ${tap.mtu}`);
+    }
+    const nowMs = Date.now();
+    writeControl(memory, layout, config, { nowMs, pid: process.pid, port: config.port, address: formatIpv4(net.ip) });
+    writeNetControl(memory, {
+      ...net, mtu, port: config.port, flags: 0, seed: randomBytes(8).readBigUInt64LE(0),
+    });
+    return {
+      appName: mods.appName,
+      layout,
+      memory,
+      app: () => instantiateNetstack(memory, mods).app,
+      start: async () => {
+        const init: NetWorkerInit = {
+          core: 0, memory, modules: mods, layout, verbosity: config.verbosity, faults: config.faults,
+          tap: { fd: tap.fd, ifname: tap.ifname, kernelMac: tap.kernelMac, mtu: tap.mtu },
+        };
+        const pool = await startWorkers(new URL("./net-worker.mjs", import.meta.url), [init], "net-worker");
+        handedOver = true; // the worker owns the fd now and closes it when it stops
+        return pool;
+      },
+      banner: () => tapBanner(config, net, mtu, tap, layout),
+      close: () => {
+        if (!handedOver) tap.close();
+      },
+    };
+  } catch (err) {
+    tap.close();
+    throw err;
+  }
+}
+
+async function serve(config: Config): Promise<number> {
+  const backend = config.tap !== undefined && config.net !== undefined
+    ? tapBackend(config, config.tap, config.net)
+    : socketBackend(config);
+  const { memory } = backend;
   let pool: WorkerPool | undefined;
   let rusageTimer: NodeJS.Timeout | undefined;
   // From here on a signal means an orderly stop (handled once the workers are up).
@@ -89,19 +194,10 @@ async function serve(config: Config): Promise<number> {
     process.once("SIGTERM", () => resolve("SIGTERM"));
   });
   try {
-    writeControl(memory, layout, config, { nowMs: Date.now(), pid: process.pid, port: listeners.port });
     refreshRusage(memory);
-    formatStore(memory, mods, layout);
-    const inits: WorkerInit[] = listeners.fds.map((listenFd, core) => ({
-      core,
-      memory,
-      modules: mods,
-      layout,
-      listenFd,
-      verbosity: config.verbosity,
-    }));
-    pool = await startWorkers(new URL("./socket-worker.mjs", import.meta.url), inits);
-    process.stdout.write(banner(config, layout, appName, listeners.port));
+    formatStore(backend.app(), backend.appName, backend.layout);
+    pool = await backend.start();
+    process.stdout.write(backend.banner());
     rusageTimer = setInterval(() => refreshRusage(memory), RUSAGE_INTERVAL_MS);
 
     const outcome = await Promise.race([signalled, pool.failed]);
@@ -111,7 +207,7 @@ async function serve(config: Config): Promise<number> {
     clearInterval(rusageTimer);
     requestShutdown(memory);
     await pool?.join();
-    closeListeners(c, listeners);
+    backend.close();
   }
 }
 
@@ -123,6 +219,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stdout.write(cli.text);
       return 0;
     }
+    for (const w of cli.warnings) process.stderr.write(`wasmcached: ${w}\n`);
     return await serve(cli.config);
   } catch (err) {
     if (err instanceof HostError) {

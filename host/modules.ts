@@ -99,16 +99,22 @@ function requireExports(name: string, mod: WebAssembly.Module, funcs: readonly s
  * `<app>.wasm` in dir) or a path ending in .wasm.
  */
 export function loadModules(dir: string, app: string = DEFAULT_APP): ModuleSet {
+  const { appName, module } = loadApp(dir, app);
+  const transport = compile(join(dir, TRANSPORT_FILE));
+  requireExports(TRANSPORT_FILE, transport, TRANSPORT_FUNCS);
+  return Object.freeze({ appName, transport, app: module });
+}
+
+/** A protocol module by name (`<app>.wasm` in dir) or path, compiled and checked for the ABI's exports. */
+function loadApp(dir: string, app: string): { appName: string; module: WebAssembly.Module } {
   const isPath = app.endsWith(".wasm");
   if (!isPath && !/^[a-z0-9_-]+$/.test(app)) {
     throw new ModuleError("ERR_APP_NAME", `protocol module "${app}" is neither a plain name nor a .wasm path`);
   }
   const appName = isPath ? basename(app, ".wasm") : app;
-  const transport = compile(join(dir, TRANSPORT_FILE));
-  const appModule = compile(isPath ? app : join(dir, `${app}.wasm`));
-  requireExports(TRANSPORT_FILE, transport, TRANSPORT_FUNCS);
-  requireExports(`${appName}.wasm`, appModule, APP_FUNCS);
-  return Object.freeze({ appName, transport, app: appModule });
+  const module = compile(isPath ? app : join(dir, `${app}.wasm`));
+  requireExports(`${appName}.wasm`, module, APP_FUNCS);
+  return { appName, module };
 }
 
 /** AssemblyScript's abort(message, file, line, column): strings are UTF-16 with the byte length before them. */
@@ -133,24 +139,107 @@ function checkStatics(name: string, end: number, window: { start: number; end: n
   }
 }
 
-/** Instantiates the transport, then the protocol module linked to it, on `memory`. Rewrites both modules' statics. */
-export function instantiate(memory: WebAssembly.Memory, mods: ModuleSet): Instances {
-  const env = (name: string) => ({ memory, abort: abortImport(memory, name), seed: () => Date.now() });
-  const transport = new WebAssembly.Instance(mods.transport, { env: env(TRANSPORT_FILE) })
-    .exports as unknown as TransportExports;
-  checkStatics(TRANSPORT_FILE, transport.static_end(), TRANSPORT_WINDOW);
-  const stack = {
-    tx_reserve: transport.tx_reserve,
-    tx_avail: transport.tx_avail,
-    tx_commit: transport.tx_commit,
-    conn_close: transport.conn_close,
-  };
+const envFor = (memory: WebAssembly.Memory, name: string) => ({ memory, abort: abortImport(memory, name), seed: () => Date.now() });
+
+/** The `stack` imports a protocol module takes from its transport (docs/protocol-modules.md). */
+type StackImports = Pick<TransportExports, "tx_reserve" | "tx_avail" | "tx_commit" | "conn_close">;
+
+/** Instantiates a protocol module linked Wasm to Wasm to a transport's exports, and checks its statics. */
+function instantiateApp(memory: WebAssembly.Memory, module: WebAssembly.Module, appName: string, t: StackImports): AppExports {
+  const stack = { tx_reserve: t.tx_reserve, tx_avail: t.tx_avail, tx_commit: t.tx_commit, conn_close: t.conn_close };
   let app: AppExports;
   try {
-    app = new WebAssembly.Instance(mods.app, { env: env(`${mods.appName}.wasm`), stack }).exports as unknown as AppExports;
+    app = new WebAssembly.Instance(module, { env: envFor(memory, `${appName}.wasm`), stack }).exports as unknown as AppExports;
   } catch (err) {
-    throw new ModuleError("ERR_WASM_LINK", `${mods.appName}.wasm: ${(err as Error).message}`);
+    throw new ModuleError("ERR_WASM_LINK", `${appName}.wasm: ${(err as Error).message}`);
   }
-  checkStatics(`${mods.appName}.wasm`, app.static_end(), APP_WINDOW);
-  return { transport, app };
+  checkStatics(`${appName}.wasm`, app.static_end(), APP_WINDOW);
+  return app;
+}
+
+/** Instantiates the transport, then the protocol module linked to it, on `memory`. Rewrites both modules' statics. */
+export function instantiate(memory: WebAssembly.Memory, mods: ModuleSet): Instances {
+  const transport = new WebAssembly.Instance(mods.transport, { env: envFor(memory, TRANSPORT_FILE) })
+    .exports as unknown as TransportExports;
+  checkStatics(TRANSPORT_FILE, transport.static_end(), TRANSPORT_WINDOW);
+  return { transport, app: instantiateApp(memory, mods.app, mods.appName, transport) };
+}
+
+// ---- the userspace stack as transport (assembly/netstack, docs/netstack.md) --------------
+
+export const NETSTACK_FILE = "netstack.wasm";
+
+/** What the host calls on the userspace TCP/IP stack (docs/net-device.md). */
+export interface NetstackExports {
+  net_region_size(maxConns: number): number;
+  net_init(control: number, core: number, base: number, size: number): number;
+  net_rx_desc(): number;
+  net_tx_desc(): number;
+  net_frame_buffers(): number;
+  net_app_slot(): number;
+  net_poll(rxCount: number, txAvail: number, nowMs: number): number;
+  net_poll_at(): number;
+  net_announce(): void;
+  net_connect(ip: number, port: number): number;
+  net_counter_count(): number;
+  net_counter(i: number): bigint;
+  net_counter_name(i: number): number;
+  tx_reserve(conn: number, min: number): number;
+  tx_avail(conn: number): number;
+  tx_commit(conn: number, len: number): void;
+  conn_close(conn: number): void;
+  static_end(): number;
+  readonly table: WebAssembly.Table;
+}
+
+const NETSTACK_FUNCS = [
+  "net_region_size", "net_init", "net_rx_desc", "net_tx_desc", "net_frame_buffers", "net_app_slot", "net_poll",
+  "net_poll_at", "net_announce", "net_connect", "net_counter_count", "net_counter", "net_counter_name",
+  "tx_reserve", "tx_avail", "tx_commit", "conn_close", "static_end",
+];
+
+/** The protocol module's exports, in the order the stack expects them from net_app_slot() on. */
+export const NETSTACK_APP_SLOTS = ["app_open", "app_data", "app_writable", "app_closed", "app_tick"] as const;
+
+export interface NetModuleSet {
+  readonly appName: string;
+  readonly netstack: WebAssembly.Module;
+  readonly app: WebAssembly.Module;
+}
+
+export interface NetInstances {
+  readonly netstack: NetstackExports;
+  readonly app: AppExports;
+}
+
+/** Compiles netstack.wasm and a protocol module (a name in dir, or a .wasm path), as loadModules does. */
+export function loadNetModules(dir: string, app: string = DEFAULT_APP): NetModuleSet {
+  const { appName, module } = loadApp(dir, app);
+  const netstack = compile(join(dir, NETSTACK_FILE));
+  requireExports(NETSTACK_FILE, netstack, NETSTACK_FUNCS);
+  return Object.freeze({ appName, netstack, app: module });
+}
+
+/**
+ * Instantiates the stack, then the protocol module linked to it (the stack's
+ * tx_* / conn_close become its `stack` imports), then puts the module's
+ * app_* exports in the stack's function table from net_app_slot() on, so
+ * the stack calls them with call_indirect. Rewrites both modules' statics.
+ */
+export function instantiateNetstack(memory: WebAssembly.Memory, mods: NetModuleSet): NetInstances {
+  const netstack = new WebAssembly.Instance(mods.netstack, { env: envFor(memory, NETSTACK_FILE) }).exports as unknown as NetstackExports;
+  checkStatics(NETSTACK_FILE, netstack.static_end(), TRANSPORT_WINDOW);
+  const app = instantiateApp(memory, mods.app, mods.appName, netstack);
+  const table = netstack.table;
+  const slot = netstack.net_app_slot();
+  if (!(table instanceof WebAssembly.Table) || table.length < slot + NETSTACK_APP_SLOTS.length) {
+    throw new ModuleError("ERR_WASM_ABI", `${NETSTACK_FILE} exports no function table with slots ${slot}..${slot + 4} (build it with --exportTable --tableBase 8)`);
+  }
+  NETSTACK_APP_SLOTS.forEach((name, i) => {
+    if (table.get(slot + i) !== null) {
+      throw new ModuleError("ERR_WASM_ABI", `${NETSTACK_FILE}: table slot ${slot + i} is taken (build it with --tableBase 8)`);
+    }
+    table.set(slot + i, (app as unknown as Record<string, unknown>)[name] as never);
+  });
+  return { netstack, app };
 }

@@ -11,7 +11,7 @@
 import v8 from "node:v8";
 import { parentPort, workerData } from "node:worker_threads";
 import { ModuleError } from "./errors.js";
-import { CONTROL_BASE, CONTROL_SIZE, type Layout, coreRegions, shutdownRequested } from "./layout.js";
+import { CONTROL_BASE, CONTROL_SIZE, type Layout, shutdownRequested } from "./layout.js";
 import {
   EAGAIN,
   EINTR,
@@ -40,6 +40,7 @@ import {
 } from "./libc.js";
 import { startListening } from "./listen.js";
 import { type AppExports, F_CLOSE, type ModuleSet, type TransportExports, instantiate } from "./modules.js";
+import { initCore } from "./workers.js";
 
 /** What main.ts hands each worker. */
 export interface WorkerInit {
@@ -94,11 +95,7 @@ export class SocketLoop {
     const { transport, app } = instantiate(memory, init.modules);
     this.t = transport;
     this.a = app;
-    const regions = coreRegions(layout, core);
-    const rcT = transport.sock_init(layout.control, core, regions.transport, layout.transportRegionSize);
-    if (rcT !== 0) throw new ModuleError("ERR_TRANSPORT_INIT", `core ${core}: sock_init returned ${rcT}`);
-    const rcA = app.app_init(layout.control, core, regions.app, layout.appRegionSize);
-    if (rcA !== 0) throw new ModuleError("ERR_APP_INIT", `core ${core}: ${init.modules.appName}.wasm app_init returned ${rcA}`);
+    initCore(layout, core, { name: "sock_init", call: transport.sock_init }, app, init.modules.appName);
     app.app_tick(Date.now());
 
     this.dv = new DataView(memory.buffer);

@@ -1,7 +1,9 @@
-// Starting, watching and joining the socket workers.
+// Starting, watching and joining the workers (socket-worker.ts, net-worker.ts).
 import { Worker } from "node:worker_threads";
 import { ModuleError } from "./errors.js";
-import type { WorkerInit, WorkerMessage } from "./socket-worker.js";
+import { type Layout, coreRegions } from "./layout.js";
+import type { AppExports } from "./modules.js";
+import type { WorkerMessage } from "./socket-worker.js";
 
 /** How long a worker may take to notice SHUTDOWN and close its connections. */
 export const JOIN_TIMEOUT_MS = 3000;
@@ -20,13 +22,39 @@ export class WorkerFailure extends ModuleError {
   }
 }
 
+/**
+ * In a worker: the transport's init (`transportInit`, named for messages:
+ * sock_init, net_init) and then the protocol module's app_init, each on its
+ * region of `core`; a non-zero return is a ModuleError.
+ */
+export function initCore(
+  layout: Layout,
+  core: number,
+  transportInit: { readonly name: string; call(control: number, core: number, base: number, size: number): number },
+  app: AppExports,
+  appName: string,
+): void {
+  const regions = coreRegions(layout, core);
+  const rcT = transportInit.call(layout.control, core, regions.transport, layout.transportRegionSize);
+  if (rcT !== 0) throw new ModuleError("ERR_TRANSPORT_INIT", `core ${core}: ${transportInit.name} returned ${rcT}`);
+  const rcA = app.app_init(layout.control, core, regions.app, layout.appRegionSize);
+  if (rcA !== 0) throw new ModuleError("ERR_APP_INIT", `core ${core}: ${appName}.wasm app_init returned ${rcA}`);
+}
+
 function describe(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);
 }
 
-/** Starts one worker per init and resolves once all are ready (listening); rejects if any fails first. */
-export async function startWorkers(script: URL, inits: readonly WorkerInit[]): Promise<WorkerPool> {
+/**
+ * Starts one worker per init (`kind` tells the bundle which loop to run) and
+ * resolves once all are ready (serving); rejects if any fails first.
+ */
+export async function startWorkers(
+  script: URL,
+  inits: readonly { readonly core: number }[],
+  kind: "socket-worker" | "net-worker" = "socket-worker",
+): Promise<WorkerPool> {
   let stopping = false;
   let rejectFailed!: (err: Error) => void;
   const failed = new Promise<never>((_, reject) => (rejectFailed = reject));
@@ -36,7 +64,7 @@ export async function startWorkers(script: URL, inits: readonly WorkerInit[]): P
   const ready: Promise<void>[] = [];
 
   for (const init of inits) {
-    const worker = new Worker(script, { workerData: { kind: "socket-worker", init }, stdout: false, stderr: false });
+    const worker = new Worker(script, { workerData: { kind, init }, stdout: false, stderr: false });
     workers.push(worker);
     ready.push(
       new Promise<void>((resolve) =>

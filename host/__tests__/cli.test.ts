@@ -1,6 +1,16 @@
 import { spawnSync } from "node:child_process";
 import { beforeAll, describe, expect, it } from "vitest";
-import { defaultThreads, parseCli, parseItemSize } from "../cli.js";
+import {
+  defaultThreads,
+  formatIpv4,
+  formatMac,
+  kernelSideAddress,
+  macFromIp,
+  parseCli,
+  parseIpPrefix,
+  parseItemSize,
+  parseMac,
+} from "../cli.js";
 import { EX_USAGE, UsageError } from "../errors.js";
 import { bundle, ensureBuilt } from "./support.js";
 
@@ -34,6 +44,9 @@ describe("parseCli", () => {
       itemSizeMax: 1048576,
       verbosity: 0,
       faults: undefined,
+      app: "memcached",
+      tap: undefined,
+      net: undefined,
     });
     expect(c).toHaveProperty("faults", undefined);
     expect(Object.isFrozen(c)).toBe(true);
@@ -65,7 +78,9 @@ describe("parseCli", () => {
     if (help.kind === "help") {
       expect(help.text).toContain("--max-item-size");
       expect(help.text).toContain("4 GiB");
-      expect(help.text).not.toMatch(/WASMCACHED_APP|--app|--dpdk/);
+      expect(help.text).toMatch(/--app=<name\|path>/);
+      expect(help.text).toMatch(/--tap=<name>/);
+      expect(help.text).not.toMatch(/WASMCACHED_APP|--dpdk/);
     }
     const version = parseCli(["--version"]);
     expect(version.kind === "version" && version.text).toMatch(/^wasmcached \S+ \(memcached 1\.6\.18\)\n$/);
@@ -74,11 +89,50 @@ describe("parseCli", () => {
   it("reads --faults into a frozen fault configuration", () => {
     expect(run(["--faults", "loss=0.05,reorder=0.1,dup=0.01,corrupt=0.01,seed=9"]).faults).toEqual({
       loss: 0.05, reorder: 0.1, dup: 0.01, corrupt: 0.01, seed: 9, delay: 10 });
+    const onSockets = parseCli(["--faults", "loss=0.1"], 2);
+    expect(onSockets.kind === "run" && onSockets.warnings).toEqual([
+      "--faults has no effect on kernel sockets (it acts on frames: use it with --tap)",
+    ]);
     const f = run(["--faults=loss=1"]).faults;
     expect(f).toMatchObject({ loss: 1, reorder: 0, dup: 0, corrupt: 0, seed: 1 });
     expect(Object.isFrozen(f)).toBe(true);
     const help = parseCli(["-h"], 2);
     expect(help.kind === "help" && help.text).toContain("--faults=<spec>");
+  });
+
+  it("reads --app as a module name or a .wasm path", () => {
+    expect(run(["--app", "echo"]).app).toBe("echo");
+    expect(run(["--app=/tmp/x/my-app.wasm"]).app).toBe("/tmp/x/my-app.wasm");
+  });
+
+  it("reads --tap with the userspace stack's addresses, deriving the MAC from the IP", () => {
+    const c = run(["--tap", "wc0", "--ip", "10.77.0.2/24", "-p", "11311"]);
+    expect(c).toMatchObject({ tap: "wc0", port: 11311, threads: 1, listen: "127.0.0.1" });
+    expect(c.net).toEqual({ ip: 0x0a4d0002, prefix: 24, gateway: 0, mac: 0x02000a4d0002, mtu: undefined });
+    expect(Object.isFrozen(c.net)).toBe(true);
+    expect(formatMac(c.net!.mac)).toBe("02:00:0a:4d:00:02");
+    const full = run(["--tap=wc1", "--ip=192.168.7.9/16", "--gateway", "192.168.0.1", "--mac", "02:AB:cd:00:00:01", "--mtu", "1400"]);
+    expect(full.net).toEqual({ ip: 0xc0a80709, prefix: 16, gateway: 0xc0a80001, mac: 0x02abcd000001, mtu: 1400 });
+  });
+
+  it("serves a TAP with one thread, and says so when -t asked for more", () => {
+    const r = parseCli(["--tap", "wc0", "--ip", "10.0.0.2/8", "-t", "2"], 8);
+    expect(r.kind === "run" && r.config.threads).toBe(1);
+    expect(r.kind === "run" && r.warnings).toEqual(["a TAP device has one queue: serving with 1 thread (-t 2 ignored)"]);
+    const quiet = parseCli(["--tap", "wc0", "--ip", "10.0.0.2/8"], 8);
+    expect(quiet.kind === "run" && quiet.warnings).toEqual([]);
+    expect(quiet.kind === "run" && quiet.config.threads).toBe(1);
+  });
+
+  it("parses and formats addresses", () => {
+    expect(parseIpPrefix("10.1.2.3/32")).toEqual({ ip: 0x0a010203, prefix: 32 });
+    expect(formatIpv4(0xc0a80001)).toBe("192.168.0.1");
+    expect(parseMac("02-00-00-00-00-01")).toBe(0x020000000001);
+    expect(macFromIp(0xffffffff)).toBe(0x0200ffffffff);
+    expect(formatMac(0x0200ffffffff)).toBe("02:00:ff:ff:ff:ff");
+    const net = (ip: number, prefix: number) => ({ ip, prefix, gateway: 0, mac: 0, mtu: undefined });
+    expect(kernelSideAddress(net(0x0a4d0002, 24))).toBe("10.77.0.1");
+    expect(kernelSideAddress(net(0x0a4d0001, 24))).toBe("10.77.0.2");
   });
 
   it("parses -I the way memcached does", () => {
@@ -111,6 +165,29 @@ describe("parseCli", () => {
     [["--faults", "loss=2"], "ERR_FAULTS_OUT_OF_RANGE"],
     [["--faults", "drop=0.1"], "ERR_FAULTS_UNKNOWN_KEY"],
     [["--faults", "loss=x"], "ERR_FAULTS_BAD_NUMBER"],
+    [["--app", "Bad Name"], "ERR_APP_NAME"],
+    [["--tap", "wc0"], "ERR_TAP_NEEDS_IP"],
+    [["--tap", "a-name-too-long-x", "--ip", "10.0.0.2/24"], "ERR_TAP_NAME"],
+    [["--ip", "10.0.0.2/24"], "ERR_NEEDS_TAP"],
+    [["--mtu", "1500"], "ERR_NEEDS_TAP"],
+    [["--tap", "wc0", "--ip", "10.0.0.2/24", "-l", "10.0.0.2"], "ERR_LISTEN_WITH_TAP"],
+    [["--tap", "wc0", "--ip", "10.0.0.2/24", "-p", "0"], "ERR_PORT_ZERO_TAP"],
+    [["--tap", "wc0", "--ip", "10.0.0.2"], "ERR_BAD_IP"],
+    [["--tap", "wc0", "--ip", "10.0.0.256/24"], "ERR_BAD_IP"],
+    [["--tap", "wc0", "--ip", "10.0.0.02/24"], "ERR_BAD_IP"],
+    [["--tap", "wc0", "--ip", "10.0.0.2/33"], "ERR_BAD_IP"],
+    [["--tap", "wc0", "--ip", "10.0.0.0/24"], "ERR_BAD_IP"],
+    [["--tap", "wc0", "--ip", "10.0.0.255/24"], "ERR_BAD_IP"],
+    [["--tap", "wc0", "--ip", "127.0.0.2/8"], "ERR_BAD_IP"],
+    [["--tap", "wc0", "--ip", "224.0.0.2/24"], "ERR_BAD_IP"],
+    [["--tap", "wc0", "--ip", "10.0.0.2/24", "--gateway", "10.0.1.1"], "ERR_BAD_GATEWAY"],
+    [["--tap", "wc0", "--ip", "10.0.0.2/24", "--gateway", "10.0.0.2"], "ERR_BAD_GATEWAY"],
+    [["--tap", "wc0", "--ip", "10.0.0.2/24", "--gateway", "gw"], "ERR_BAD_GATEWAY"],
+    [["--tap", "wc0", "--ip", "10.0.0.2/24", "--mac", "02:00:00:00:00"], "ERR_BAD_MAC"],
+    [["--tap", "wc0", "--ip", "10.0.0.2/24", "--mac", "01:00:5e:00:00:01"], "ERR_BAD_MAC"],
+    [["--tap", "wc0", "--ip", "10.0.0.2/24", "--mac", "00:00:00:00:00:00"], "ERR_BAD_MAC"],
+    [["--tap", "wc0", "--ip", "10.0.0.2/24", "--mtu", "575"], "ERR_OUT_OF_RANGE"],
+    [["--tap", "wc0", "--ip", "10.0.0.2/24", "--mtu", "2035"], "ERR_OUT_OF_RANGE"],
   ])("rejects %j with %s", (argv, code) => {
     expect(usageError(argv as string[]).code).toBe(code);
   });

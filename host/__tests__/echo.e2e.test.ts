@@ -124,8 +124,8 @@ describe("a fixed port", () => {
     expect(server.port).toBe(port);
     const data = randomBytes(100_000);
     expect((await echo(port, data)).equals(data)).toBe(true);
-    const second = spawnSync(process.execPath, [bundle, "-p", String(port), "-l", "127.0.0.1", "-t", "2"], {
-      cwd: repoRoot, encoding: "utf8", timeout: 15000, env: { ...process.env, WASMCACHED_APP: "echo" },
+    const second = spawnSync(process.execPath, [bundle, "-p", String(port), "-l", "127.0.0.1", "-t", "2", "--app", "echo"], {
+      cwd: repoRoot, encoding: "utf8", timeout: 15000,
     });
     expect(second.status).toBe(EX_OSERR);
     expect(second.stderr).toMatch(/the port is in use/);
@@ -139,8 +139,8 @@ describe("wasmcached start-up errors", () => {
     await new Promise<void>((r) => holder.listen(0, "127.0.0.1", r));
     const port = (holder.address() as net.AddressInfo).port;
     try {
-      const r = spawnSync(process.execPath, [bundle, "-p", String(port), "-l", "127.0.0.1", "-t", "1"], {
-        cwd: repoRoot, encoding: "utf8", timeout: 15000, env: { ...process.env, WASMCACHED_APP: "echo" },
+      const r = spawnSync(process.execPath, [bundle, "-p", String(port), "-l", "127.0.0.1", "-t", "1", "--app", "echo"], {
+        cwd: repoRoot, encoding: "utf8", timeout: 15000,
       });
       expect(r.status).toBe(EX_OSERR);
       expect(r.stderr).toMatch(new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port}, the port is in use`));
@@ -150,16 +150,16 @@ describe("wasmcached start-up errors", () => {
   });
 
   it("reports a missing protocol module", () => {
-    const r = spawnSync(process.execPath, [bundle, "-p", "0", "-t", "1"], {
-      cwd: repoRoot, encoding: "utf8", timeout: 15000, env: { ...process.env, WASMCACHED_APP: "nosuchapp" },
+    const r = spawnSync(process.execPath, [bundle, "-p", "0", "-t", "1", "--app", "nosuchapp"], {
+      cwd: repoRoot, encoding: "utf8", timeout: 15000,
     });
     expect(r.status).toBe(EX_SOFTWARE);
     expect(r.stderr).toMatch(/nosuchapp\.wasm not found: run `npm run build`/);
   });
 
   it("refuses a configuration over 4 GiB before listening", () => {
-    const r = spawnSync(process.execPath, [bundle, "-p", "0", "-t", "4", "-c", "400000"], {
-      cwd: repoRoot, encoding: "utf8", timeout: 15000, env: { ...process.env, WASMCACHED_APP: "echo" },
+    const r = spawnSync(process.execPath, [bundle, "-p", "0", "-t", "4", "-c", "400000", "--app", "echo"], {
+      cwd: repoRoot, encoding: "utf8", timeout: 15000,
     });
     expect(r.status).toBe(78);
     expect(r.stderr).toMatch(/at most 4096 MiB/);
@@ -192,8 +192,8 @@ describe("a failing protocol module", () => {
   });
 
   it("ends the process with 70 when a worker cannot start", () => {
-    const r = spawnSync(process.execPath, [bundle, "-p", "0", "-t", "2", "-vvv"], {
-      cwd: repoRoot, encoding: "utf8", timeout: 15000, env: { ...process.env, WASMCACHED_APP: wasm },
+    const r = spawnSync(process.execPath, [bundle, "-p", "0", "-t", "2", "-vvv", "--app", wasm], {
+      cwd: repoRoot, encoding: "utf8", timeout: 15000,
     });
     expect(r.status).toBe(EX_SOFTWARE);
     expect(r.stderr).toMatch(/wasmcached: worker \d failed: core \d: trap\.wasm app_init returned -7/);

@@ -17,6 +17,7 @@ import {
   requestShutdown,
   shutdownRequested,
   writeControl,
+  writeNetControl,
 } from "../layout.js";
 
 const controlTs = readFileSync(new URL("../../assembly/shared/control.ts", import.meta.url), "utf8");
@@ -129,5 +130,28 @@ describe("writeControl", () => {
     expect(shutdownRequested(ctl32)).toBe(false);
     requestShutdown(mem);
     expect(shutdownRequested(ctl32)).toBe(true);
+  });
+});
+
+describe("writeNetControl", () => {
+  it("writes the userspace stack's settings where assembly/netstack reads them", () => {
+    const cli = parseCli(["--tap", "wc0", "--ip", "10.77.0.2/24", "--gateway", "10.77.0.1", "-p", "11311"]);
+    if (cli.kind !== "run" || !cli.config.net) throw new Error("no config");
+    const l = computeLayout({ threads: 1, connsPerCore: 5, storeSize: 0, transportRegionSize: 4096, appRegionSize: 64 });
+    const mem = createMemory(l);
+    writeControl(mem, l, cli.config, { nowMs: 0, pid: 1, port: 11311, address: "10.77.0.2" });
+    writeNetControl(mem, { ...cli.config.net, mtu: 1500, port: 11311, flags: 0, seed: 0xfedcba9876543210n });
+    const v = new DataView(mem.buffer, CONTROL_BASE, CONTROL_SIZE);
+    const u32 = (off: number) => v.getUint32(off, true);
+    expect(u32(Ctl.NET_IP)).toBe(0x0a4d0002);
+    expect(u32(Ctl.NET_PREFIX)).toBe(24);
+    expect(u32(Ctl.NET_GATEWAY)).toBe(0x0a4d0001);
+    expect(u32(Ctl.NET_MTU)).toBe(1500);
+    expect(v.getBigUint64(Ctl.NET_MAC, true)).toBe(0x02000a4d0002n);
+    expect(v.getBigUint64(Ctl.NET_SEED, true)).toBe(0xfedcba9876543210n);
+    expect(u32(Ctl.NET_PORT)).toBe(11311);
+    expect(u32(Ctl.NET_FLAGS)).toBe(0);
+    const iface = new TextDecoder().decode(new Uint8Array(mem.buffer.slice(CONTROL_BASE + Ctl.INTERFACE, CONTROL_BASE + Ctl.INTERFACE + 9)));
+    expect(iface).toBe("10.77.0.2");
   });
 });

@@ -22,11 +22,10 @@ export interface Server {
   readonly exited: Promise<number | string>;
 }
 
-/** Starts `node dist/wasmcached.mjs -p 0 ...args` with the echo module; resolves once it printed its port. */
+/** Starts `node dist/wasmcached.mjs -p 0 --app echo ...args`; resolves once it printed its port. */
 export function startEcho(args: string[], app = "echo"): Promise<Server> {
-  const child = spawn(process.execPath, [bundle, "-p", "0", "-l", "127.0.0.1", ...args], {
+  const child = spawn(process.execPath, [bundle, "-p", "0", "-l", "127.0.0.1", "--app", app, ...args], {
     cwd: repoRoot,
-    env: { ...process.env, WASMCACHED_APP: app },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";

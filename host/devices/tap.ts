@@ -145,6 +145,16 @@ export class TapDevice implements Device {
     }
   }
 
+  /**
+   * A TapDevice over an fd that `open` returned in another thread of this
+   * process (file descriptors belong to the process): the main thread opens
+   * the TAP, so that errors come before any worker starts, and the worker
+   * that polls it adopts the fd.
+   */
+  static adopt(fd: number, ifname: string, info: { mac: Uint8Array; mtu: number }, c: Libc = libc()): TapDevice {
+    return new TapDevice(c, fd, ifname, info);
+  }
+
   get fd(): number {
     return this.fdNum;
   }

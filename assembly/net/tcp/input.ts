@@ -12,7 +12,7 @@ import { Ctr, ctrAdd } from "./counters";
 import { isnFor, tsOffsetFor } from "./isn";
 import { connAbort, connFree, tellClosed, toTimeWait } from "./lifecycle";
 import { DEFAULT_MSS, negotiate } from "./options";
-import { emit, emitRepr, emitResetFor, emitSyn, reprFor, tcpOutput, unsentBytes } from "./output";
+import { emit, emitRepr, emitResetFor, emitSyn, reprFor, segMss, tcpOutput, unsentBytes } from "./output";
 import { sackHighest, sackHoleLen, sackNextHole, sackUpdate } from "./reassembly";
 import { rttInit, rttSample } from "./rtt";
 import { rxAccept, rxDeliver, rxRoom } from "./rx";
@@ -341,7 +341,7 @@ function retransmitNextHole(s: Stack, c: Conn, now: u64): void {
   if (!seqLt(hole, high)) return;
   let end = c.txBase + c.txLen;
   if (!seqLt(hole, end)) return;
-  let len = min(min(c.mss, sackHoleLen(c, hole, high)), end - hole);
+  let len = min(min(segMss(c), sackHoleLen(c, hole, high)), end - hole);
   if (emit(s, c, hole, TcpFlag.ACK, len, now)) ctrAdd(s.counters, Ctr.RETRANSMITS, 1);
   c.rtxHigh = hole + len;
 }
@@ -349,7 +349,7 @@ function retransmitNextHole(s: Stack, c: Conn, now: u64): void {
 /** Send the segment at SND.UNA again (fast retransmit, partial ACK): one MSS, up to the next SACKed block. */
 function retransmitHead(s: Stack, c: Conn, now: u64): void {
   let end = c.txBase + c.txLen;
-  let len: u32 = seqGt(end, c.sndUna) ? min(end - c.sndUna, c.mss) : 0;
+  let len: u32 = seqGt(end, c.sndUna) ? min(end - c.sndUna, segMss(c)) : 0;
   if (hasFlag(c, CF.SACK) && len) len = min(len, sackHoleLen(c, c.sndUna, c.sndMax));
   let flags = TcpFlag.ACK;
   if (hasFlag(c, CF.FIN_SENT) && c.sndUna + len == c.finSeq) flags |= TcpFlag.FIN;

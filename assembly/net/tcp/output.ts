@@ -160,6 +160,18 @@ export function emitSyn(s: Stack, c: Conn, now: u64): bool {
   return emit(s, c, c.sndUna - 1, TcpFlag.ACK, 0, now);
 }
 
+/**
+ * Payload bytes a data segment may carry now: the MSS less the SACK blocks
+ * it will carry beside the timestamps (RFC 6691: options come out of the
+ * data, so the segment still fits the MTU).
+ */
+export function segMss(c: Conn): u32 {
+  if (!hasFlag(c, CF.SACK) || c.oooCount == 0) return c.mss;
+  let blocks = min(c.oooCount, hasFlag(c, CF.TS) ? <u32>3 : <u32>4);
+  let opt: u32 = 4 + blocks * 8;
+  return c.mss > opt + 64 ? c.mss - opt : c.mss;
+}
+
 /** Data bytes queued and not yet sent at snd_nxt. */
 @inline export function unsentBytes(c: Conn): u32 {
   let end = c.txBase + c.txLen;
@@ -192,10 +204,11 @@ export function tcpOutput(s: Stack, c: Conn, now: u64): void {
       let inflight = c.sndNxt - c.sndUna;
       let wnd = min(c.sndWnd, ccSendWindow(c));
       let usable = wnd > inflight ? wnd - inflight : 0;
-      let len = min(min(unsent, c.mss), usable);
+      let mss = segMss(c);
+      let len = min(min(unsent, mss), usable);
       // sender SWS avoidance (RFC 9293 §3.8.6.2.1): a short new segment only if it empties the
       // queue or fills half the peer's largest window, or the override timer fired (CF.FORCE)
-      if (len < c.mss && len < unsent && len < (c.maxSndWnd >> 1) && !seqLt(c.sndNxt, c.sndMax) && !hasFlag(c, CF.FORCE)) {
+      if (len < mss && len < unsent && len < (c.maxSndWnd >> 1) && !seqLt(c.sndNxt, c.sndMax) && !hasFlag(c, CF.FORCE)) {
         held = true;
         break;
       }

@@ -12,7 +12,7 @@ import { TcpFlag } from "../wire/tcp";
 import { CF, clearFlag, Conn, hasFlag, seqGt, seqLt, setFlag, State, synchronized } from "./conn";
 import { Ctr, ctrAdd } from "./counters";
 import { connAbort, connFree } from "./lifecycle";
-import { emit, emitAck, emitProbe, emitSyn, tcpOutput, unsentBytes } from "./output";
+import { emit, emitAck, emitProbe, emitSyn, segMss, tcpOutput, unsentBytes } from "./output";
 import { rttBackoff } from "./rtt";
 import { Stack } from "./stack";
 
@@ -67,13 +67,13 @@ function onTlp(s: Stack, c: Conn, now: u64): void {
   ctrAdd(s.counters, Ctr.TAIL_LOSS_PROBES, 1);
   let inflight = c.sndMax - c.sndUna;
   let room = c.sndWnd > inflight ? c.sndWnd - inflight : 0;
-  let len = min(min(unsentBytes(c), c.mss), room);
+  let len = min(min(unsentBytes(c), segMss(c)), room);
   if (len) {
     if (emit(s, c, c.sndNxt, TcpFlag.ACK | TcpFlag.PSH, len, now)) { c.sndNxt += len; c.sndMax = c.sndNxt; }
   } else {
     let finOut = hasFlag(c, CF.FIN_SENT) && c.sndMax == c.finSeq + 1;
     let end = finOut ? c.finSeq : c.sndMax;
-    let seq = end - c.sndUna > c.mss ? end - c.mss : c.sndUna;
+    let seq = end - c.sndUna > segMss(c) ? end - segMss(c) : c.sndUna;
     if (seqGt(seq, end)) seq = end; // only the FIN (or the SYN's byte) is out
     let flags = TcpFlag.ACK | (finOut ? TcpFlag.FIN : 0);
     if (emit(s, c, seq, flags, end - seq, now)) ctrAdd(s.counters, Ctr.RETRANSMITS, 1);

@@ -1,0 +1,194 @@
+// One userspace-stack worker: a thread that owns a Device (TAP, possibly
+// wrapped by the fault injector) and one netstack + protocol module pair on
+// the shared memory. Per burst: receive frames into the stack's rx
+// descriptors, one net_poll, transmit what it built. JS touches descriptors,
+// never payloads (TAP reads and writes go straight into Wasm memory).
+//
+// When a burst brings nothing in and sends nothing out, the worker sleeps in
+// poll() on the device's fd until a frame arrives, the stack's next timer
+// (net_poll_at) or the device's (pollAt) is due, or IDLE_MAX_MS passes (to
+// notice SHUTDOWN): an idle server does not burn a core.
+import v8 from "node:v8";
+import { parentPort, workerData } from "node:worker_threads";
+import { BURST_MAX, Burst, type Device, FRAME_CAP } from "./devices/device.js";
+import { type FaultConfig, FaultInjector } from "./devices/faults.js";
+import { TapDevice } from "./devices/tap.js";
+import { ModuleError } from "./errors.js";
+import { CONTROL_BASE, CONTROL_SIZE, type Layout, shutdownRequested } from "./layout.js";
+import { EINTR, type Libc, POLLFD_SIZE, POLLIN, libc, sysError } from "./libc.js";
+import { type NetModuleSet, type NetstackExports, instantiateNetstack } from "./modules.js";
+import { initCore } from "./workers.js";
+
+/** The TAP the main thread opened (its fd is the process's), and what it learnt then. */
+export interface TapHandle {
+  readonly fd: number;
+  readonly ifname: string;
+  readonly kernelMac: Uint8Array;
+  readonly mtu: number;
+}
+
+/** What main.ts hands a net worker. */
+export interface NetWorkerInit {
+  readonly core: number;
+  readonly memory: WebAssembly.Memory;
+  readonly modules: NetModuleSet;
+  readonly layout: Layout;
+  readonly verbosity: number;
+  readonly tap: TapHandle;
+  readonly faults: FaultConfig | undefined;
+}
+
+/** Longest sleep between looks at the SHUTDOWN word. */
+export const IDLE_MAX_MS = 100;
+
+/** The part of the stack module the loop drives (docs/net-device.md). */
+export type NetPort = Pick<NetstackExports, "net_rx_desc" | "net_tx_desc" | "net_frame_buffers" | "net_poll" | "net_poll_at">;
+
+/** What one burst did. */
+export interface StepResult {
+  readonly received: number;
+  readonly sent: number;
+}
+
+/**
+ * The burst loop over one device and one stack instance. `step` is one
+ * receive → net_poll → transmit; `idleMs` says how long the worker may then
+ * sleep. Tests drive both with a fake stack.
+ */
+export class NetLoop {
+  private readonly rx: Burst;
+  private readonly tx: Burst;
+  private readonly rxBuffers: number;
+  private readonly txBuffers: number;
+  /** Descriptors [0, n) the last burst used, to offer again (the rest still offer their empty buffer). */
+  private rxUsed = BURST_MAX;
+  private txUsed = BURST_MAX;
+
+  constructor(private readonly stack: NetPort, private readonly device: Device, bytes: Uint8Array) {
+    this.rx = new Burst(bytes, stack.net_rx_desc());
+    this.tx = new Burst(bytes, stack.net_tx_desc());
+    this.rxBuffers = stack.net_frame_buffers();
+    this.txBuffers = this.rxBuffers + BURST_MAX * FRAME_CAP;
+    if (this.txBuffers + BURST_MAX * FRAME_CAP > bytes.length) {
+      throw new ModuleError("ERR_NET_BUFFERS", "net_frame_buffers() is outside the memory");
+    }
+  }
+
+  step(now: number): StepResult {
+    const { rx, tx, device, stack } = this;
+    rx.offer(this.rxBuffers, this.rxUsed);
+    const received = device.receive(rx, BURST_MAX, now);
+    this.rxUsed = received;
+    tx.offer(this.txBuffers, this.txUsed);
+    const built = stack.net_poll(received, BURST_MAX, now) >>> 0;
+    if (built > BURST_MAX) throw new ModuleError("ERR_NET_POLL", `net_poll returned ${built} frames for ${BURST_MAX} buffers`);
+    this.txUsed = built;
+    device.transmit(tx, built, now); // also with 0: wrappers release frames they hold
+    return { received, sent: built };
+  }
+
+  /**
+   * After a step: 0 to step again at once (frames came or went, so more may
+   * follow), else how long nothing is due, capped at IDLE_MAX_MS.
+   */
+  idleMs(last: StepResult, now: number): number {
+    if (last.received > 0 || last.sent > 0) return 0;
+    const due = Math.min(this.stack.net_poll_at(), this.device.pollAt(now));
+    // A timer due now was just run by net_poll: wait at least 1 ms rather than spin on a stale answer.
+    const wait = Math.ceil(due - now);
+    return Math.max(1, Math.min(IDLE_MAX_MS, Number.isFinite(wait) ? wait : IDLE_MAX_MS));
+  }
+}
+
+/** Sleeps until `fd` is readable or `ms` passed; without an fd, just sleeps. */
+export class IdleWaiter {
+  private readonly pollfd = new Uint8Array(POLLFD_SIZE);
+  private readonly sleeper = new Int32Array(new SharedArrayBuffer(4));
+
+  constructor(private readonly c: Libc, private readonly fd: number) {
+    const dv = new DataView(this.pollfd.buffer);
+    dv.setInt32(0, fd, true);
+    dv.setInt16(4, POLLIN, true);
+  }
+
+  wait(ms: number): void {
+    if (this.fd < 0) {
+      Atomics.wait(this.sleeper, 0, 0, ms);
+      return;
+    }
+    if (this.c.poll(this.pollfd, 1, ms) < 0) {
+      const errno = this.c.errno();
+      if (errno !== EINTR) throw sysError(this.c, "ERR_POLL", "poll", errno, `device fd ${this.fd}`);
+    }
+  }
+}
+
+/** The device a worker polls: the adopted TAP, inside the fault injector when --faults. */
+export function workerDevice(init: NetWorkerInit, c: Libc): Device {
+  const { tap } = init;
+  const dev: Device = TapDevice.adopt(tap.fd, tap.ifname, { mac: tap.kernelMac, mtu: tap.mtu }, c);
+  return init.faults ? new FaultInjector(dev, init.faults) : dev;
+}
+
+/** "name=value ..." of the stack's counters that are not zero. */
+export function stackCounters(net: NetstackExports, memory: WebAssembly.Memory): string {
+  const bytes = new Uint8Array(memory.buffer);
+  const parts: string[] = [];
+  for (let i = 0; i < net.net_counter_count(); i++) {
+    const v = net.net_counter(i);
+    if (v === 0n) continue;
+    const at = net.net_counter_name(i);
+    const end = bytes.indexOf(0, at);
+    parts.push(`${Buffer.from(bytes.subarray(at, end)).toString("latin1")}=${v}`);
+  }
+  return parts.join(" ");
+}
+
+export class NetWorker {
+  private readonly c = libc();
+  private readonly net: NetstackExports;
+  private readonly device: Device;
+  private readonly loop: NetLoop;
+  private readonly waiter: IdleWaiter;
+  private readonly ctl32: Int32Array;
+
+  constructor(private readonly init: NetWorkerInit) {
+    const { memory, layout, core } = init;
+    const { netstack: net, app } = instantiateNetstack(memory, init.modules);
+    this.net = net;
+    initCore(layout, core, { name: "net_init", call: net.net_init }, app, init.modules.appName);
+    this.device = workerDevice(init, this.c);
+    this.loop = new NetLoop(net, this.device, new Uint8Array(memory.buffer));
+    this.waiter = new IdleWaiter(this.c, this.device.fd);
+    this.ctl32 = new Int32Array(memory.buffer, CONTROL_BASE, CONTROL_SIZE / 4);
+    net.net_announce(); // a gratuitous ARP with the first poll
+  }
+
+  /** Runs until the control block's SHUTDOWN word is set; then closes the device. */
+  run(): void {
+    const { loop } = this;
+    try {
+      while (!shutdownRequested(this.ctl32)) {
+        const now = Date.now();
+        const last = loop.step(now);
+        const idle = loop.idleMs(last, now);
+        if (idle > 0) this.waiter.wait(idle);
+      }
+      if (this.init.verbosity > 0) {
+        console.error(`wasmcached: core ${this.init.core}: ${this.device.name} ${JSON.stringify(this.device.counters())}`);
+        console.error(`wasmcached: core ${this.init.core}: stack ${stackCounters(this.net, this.init.memory)}`);
+      }
+    } finally {
+      this.device.close();
+    }
+  }
+}
+
+// Entry point when started as a worker thread.
+if (parentPort && workerData && (workerData as { kind?: string }).kind === "net-worker") {
+  v8.setFlagsFromString("--no-liftoff"); // Node 20's Liftoff corrupts locals across atomic waits (FACTS.md)
+  const init = (workerData as { init: NetWorkerInit }).init;
+  const worker = new NetWorker(init);
+  parentPort.postMessage({ type: "ready", core: init.core });
+  worker.run();
+}

@@ -1,0 +1,70 @@
+// wasmcached's memcached module served by the userspace TCP/IP stack on a
+// TAP device, the Linux kernel as the peer in a namespace the test makes:
+// memccapable, pymemcache, 1000 connections at once, ping.
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { requireTool } from "../support/server.mjs";
+import { type TapServer, python, report, startTapServer } from "./tap-server.mjs";
+
+const clients = fileURLToPath(new URL("./clients.py", import.meta.url));
+
+describe("memcached over TAP (userspace TCP/IP)", () => {
+  let server: TapServer | undefined;
+
+  beforeAll(async () => {
+    requireTool("memccapable", "apt-get install libmemcached-tools");
+    server = await startTapServer(["-m", "64", "-c", "1100"]);
+  });
+
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it("prints where it serves and how to reach it", () => {
+    const s = server!;
+    expect(s.output()).toContain(
+      `wasmcached: serving memcached on ${s.ip}:${s.port} via TAP ${s.ifname} (userspace TCP/IP, 1 thread, 64 MB); ` +
+        `reach it from the host side of ${s.ifname} (address it in ${s.ip.replace(/\.2$/, ".0")}/24`,
+    );
+  });
+
+  it("answers ping", async () => {
+    const s = server!;
+    const r = await s.exec([python, clients, "ping", s.ip, "3"], 20_000);
+    expect(r.status, report(r, s)).toBe(0);
+    expect(r.stdout, report(r, s)).toMatch(/^ping: 3 sent, 3 answered$/m);
+  });
+
+  it("passes memccapable -a (27 ascii checks)", async () => {
+    const s = server!;
+    const r = await s.exec(["memccapable", "-h", s.ip, "-p", String(s.port), "-a"], 60_000);
+    const out = `${r.stdout}\n${r.stderr}`;
+    const passed = out.split("\n").filter((l) => /^ascii \S.*\[pass\]\s*$/.test(l));
+    const failed = out.split("\n").filter((l) => /\[FAIL\]/.test(l));
+    expect(failed, report(r, s)).toEqual([]);
+    expect(r.status, report(r, s)).toBe(0);
+    expect(passed.length, report(r, s)).toBe(27);
+  });
+
+  it("works with pymemcache", async () => {
+    const s = server!;
+    const r = await s.exec([python, clients, "pymemcache", s.ip, String(s.port)], 60_000);
+    expect(r.status, report(r, s)).toBe(0);
+    expect(r.stdout, report(r, s)).toMatch(/^pymemcache: \d+ checks passed$/m);
+  });
+
+  it("serves 1000 kernel connections at once", async () => {
+    const s = server!;
+    const r = await s.exec([python, clients, "many", s.ip, String(s.port), "1000"], 120_000);
+    expect(r.status, report(r, s)).toBe(0);
+    const m = /^many: 1000 connections, 1000 sets and 1000 gets ok, curr_connections (\d+)$/m.exec(r.stdout);
+    expect(m, report(r, s)).not.toBeNull();
+    expect(Number(m![1])).toBeGreaterThanOrEqual(1001);
+  }, 150_000);
+
+  it("exits 0 on SIGTERM", async () => {
+    const code = await server!.stop();
+    server = undefined;
+    expect(code).toBe(0);
+  });
+});
