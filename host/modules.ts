@@ -47,6 +47,8 @@ export interface AppExports {
   app_data(conn: number, ptr: number, len: number): number;
   app_writable(conn: number): void;
   app_closed(conn: number): void;
+  /** Optional: NUL-terminated bytes to send to a connection refused for want of a slot (0 = none). */
+  app_refusal?(): number;
   static_end(): number;
   store_region_size?(itemBytes: number, itemSizeMax: number): number;
   store_format?(control: number): number;

@@ -88,6 +88,9 @@ export class SocketLoop {
   private freeTop: number;
   private readonly one = new Int32Array([1]);
   private acceptPausedUntil = 0;
+  /** The module's refusal message (app_refusal), 0 bytes if it has none. */
+  private readonly refusalPtr: number;
+  private readonly refusalLen: number;
 
   constructor(private readonly init: WorkerInit) {
     const { memory, layout, core } = init;
@@ -99,6 +102,8 @@ export class SocketLoop {
     app.app_tick(Date.now());
 
     this.dv = new DataView(memory.buffer);
+    this.refusalPtr = app.app_refusal?.() ?? 0;
+    this.refusalLen = this.refusalPtr === 0 ? 0 : new Uint8Array(memory.buffer, this.refusalPtr, 256).indexOf(0);
     this.ctl32 = new Int32Array(memory.buffer, CONTROL_BASE, CONTROL_SIZE / 4);
     this.base = this.c.address(new Uint8Array(memory.buffer));
     const scratch = transport.sock_scratch();
@@ -182,7 +187,9 @@ export class SocketLoop {
         continue; // ECONNABORTED, EINTR, EPROTO...: try the next one
       }
       if (this.freeTop === 0) {
-        c.close(fd); // past -c: refuse, as memcached does, and count it
+        // past -c: refuse as memcached does (its message, if the module has one, then close) and count it
+        if (this.refusalLen > 0) c.send(fd, this.base + this.refusalPtr, this.refusalLen, MSG_DONTWAIT | MSG_NOSIGNAL);
+        c.close(fd);
         t.sock_reject();
         continue;
       }

@@ -21,7 +21,8 @@ import {
   KEY_MAX_LENGTH, lastIsNoreply, longestToken, ntok, tokEnd, tokHasPrefix, tokIs, tokLen, tokStart,
 } from "./parse";
 import { putStr, R, reply, replyNumber, replyVersion } from "./reply";
-import { incStat, resetStats, St, writeSettings, writeStats } from "./stats";
+import { META_LINE_MAX, metaCommand } from "./meta/commands";
+import { incStat, L, resetStats, St, startListing, writeSettings, writeStats } from "./stats";
 
 const INT_MAX: i64 = 0x7fffffff;
 const MAX_VERBOSITY_LEVEL: u32 = 2;
@@ -35,6 +36,7 @@ const LISTING_MAX: u32 = OUT_MAX;
 /** Output a command may need before it runs (the stats listings are large). */
 export function replySpace(p: usize): u32 {
   if (ntok > 0 && tokIs(p, 0, "stats") && (ntok == 1 || tokIs(p, 1, "settings"))) return LISTING_MAX;
+  if (ntok > 0 && tokLen(0) == 2 && load<u8>(p + tokStart(0)) == 0x6d) return META_LINE_MAX;
   return REPLY_SPACE;
 }
 
@@ -54,6 +56,7 @@ export function dispatch(conn: u32, s: usize, p: usize, len: u32, next: u32): u3
   const nt = ntok + 1; // memcached's ntokens
   if (ntok == 0 || tokLen(0) < 2) { reply(conn, false, R.ERROR); return next; }
   const first = <u32>load<u8>(p + tokStart(0));
+  if (first == 0x6d && metaCommand(conn, s, p)) return next; // m: meta commands (meta/commands.ts)
   if (first == 0x67) { // g
     if (nt < 3) { reply(conn, false, R.ERROR); return next; }
     if (tokIs(p, 0, "get")) return retrieval(conn, s, p, len, next, 0);
@@ -63,7 +66,7 @@ export function dispatch(conn: u32, s: usize, p: usize, len: u32, next: u32): u3
     reply(conn, false, R.ERROR);
   } else if (first == 0x73) { // s
     if (tokIs(p, 0, "set")) update(conn, s, p, MODE_SET);
-    else if (tokIs(p, 0, "stats")) stats(conn, p);
+    else if (tokIs(p, 0, "stats")) stats(conn, s, p);
     else if (tokIs(p, 0, "shutdown")) reply(conn, false, R.SHUTDOWN_DISABLED);
     else reply(conn, false, R.ERROR);
   } else if (first == 0x61) { // a
@@ -282,7 +285,7 @@ function memlimit(conn: u32, s: usize, p: usize): void {
   else reply(conn, noreply, R.OK); // the store's size is fixed at start; accepted as memcached does
 }
 
-function stats(conn: u32, p: usize): void {
+function stats(conn: u32, s: usize, p: usize): void {
   if (ntok == 1 || tokIs(p, 1, "settings")) {
     const q = outReserve(conn, LISTING_MAX);
     if (q == 0) return; // unreachable: replySpace() reserved it
@@ -301,7 +304,13 @@ function stats(conn: u32, p: usize): void {
     if (ntok < 4) reply(conn, false, R.BAD_COMMAND_LINE);
     else if (!parseU32(tokP(p, 2), tokLen(2)) || !parseU32(tokP(p, 3), tokLen(3))) reply(conn, false, R.BAD_FORMAT);
     else reply(conn, false, R.END);
-  } else if (tokIs(p, 1, "items") || tokIs(p, 1, "slabs") || tokIs(p, 1, "sizes") || tokIs(p, 1, "conns")) {
+  } else if (tokIs(p, 1, "items")) {
+    startListing(s, L.ITEMS);
+  } else if (tokIs(p, 1, "slabs")) {
+    startListing(s, L.SLABS);
+  } else if (tokIs(p, 1, "conns")) {
+    startListing(s, L.CONNS);
+  } else if (tokIs(p, 1, "sizes")) {
     reply(conn, false, R.END);
   } else {
     reply(conn, false, R.ERROR);

@@ -7,10 +7,14 @@
 //   GETVALUE  (no input) a hit's value being streamed out, then GETKEYS again
 //   SKIPLINE  the rest of a line already answered, skipped up to '\n'
 //   CLOSED    after quit or a protocol violation: input is discarded
+//   LISTING   (no input) a stats listing too long for one output reservation
+//   BIN_CMD   a binary request (binary/commands.ts); SWALLOW and GETVALUE
+//             return to it on a binary connection
+//   BIN_NREAD a binary value going into a store reservation
 
 import { base, REGION_SESSIONS } from "./instance";
 
-export const SESSION_SIZE: usize = 64;
+export const SESSION_SIZE: usize = 128;
 
 export namespace S {
   export const FREE: u32 = 0;
@@ -21,7 +25,15 @@ export namespace S {
   export const GETVALUE: u32 = 5;
   export const SKIPLINE: u32 = 6;
   export const CLOSED: u32 = 7;
+  export const LISTING: u32 = 16;
+  export const BIN_CMD: u32 = 17;     // a binary request header (+ extras + key)
+  export const BIN_NREAD: u32 = 18;   // a binary value into a store reservation
 }
+
+// the protocol of a connection, decided by its first byte (O_PROTO)
+export const PROTO_UNDECIDED: u32 = 0;
+export const PROTO_TEXT: u32 = 1;
+export const PROTO_BINARY: u32 = 2;
 
 // flag bits
 export const F_NOREPLY: u32 = 1;   // this command's replies are suppressed
@@ -29,6 +41,8 @@ export const F_CAS: u32 = 2;       // gets/gats: print the CAS
 export const F_TOUCH: u32 = 4;     // gat/gats: touch with `exptime`
 export const F_KEYS: u32 = 8;      // the get line is known to have a key (else "ERROR" at its end)
 export const F_DRAIN: u32 = 16;    // get line cut by a NUL: ignore up to '\n', then END
+export const F_META: u32 = 32;     // a meta command (meta/): ms finishes as meta, mg's value returns to CMD
+export const F_META_QUIET: u32 = 64; // meta `q`: the nominal reply (HD) is suppressed
 
 // field offsets
 const O_STATE: usize = 0;
@@ -40,6 +54,12 @@ const O_MODE: usize = 20;
 const O_CAS: usize = 24;
 const O_EXPTIME: usize = 32;
 const O_CARRIED: usize = 36;
+const O_PROTO: usize = 40;
+const O_LAST: usize = 44;
+/** 16 bytes kept by the binary protocol (binary/state.ts). */
+export const O_BINARY: usize = 48;
+/** 64 bytes kept by `ms` for its reply while the value arrives (meta/commands.ts). */
+export const O_META: usize = 64;
 
 @inline export function session(conn: u32): usize { return base + REGION_SESSIONS + <usize>conn * SESSION_SIZE; }
 
@@ -66,6 +86,12 @@ const O_CARRIED: usize = 36;
 /** Input bytes left unconsumed by the last app_data (presented again). */
 @inline export function sCarried(s: usize): u32 { return load<u32>(s + O_CARRIED); }
 @inline export function setCarried(s: usize, v: u32): void { store<u32>(s + O_CARRIED, v); }
+
+@inline export function sProto(s: usize): u32 { return load<u32>(s + O_PROTO); }
+@inline export function setProto(s: usize, v: u32): void { store<u32>(s + O_PROTO, v); }
+/** Rel time of the connection's last input (`stats conns`). */
+@inline export function sLast(s: usize): u32 { return load<u32>(s + O_LAST); }
+@inline export function setLast(s: usize, v: u32): void { store<u32>(s + O_LAST, v); }
 
 /** A fresh record in state st. */
 export function resetSession(s: usize, st: u32): void {

@@ -49,6 +49,19 @@ export function app_closed(conn: u32): void {
   decStat(St.CURR_CONNECTIONS);
 }
 
+/** memcached writes this to a connection it refuses for want of a slot, then closes it. */
+const REFUSAL = memory.data<u8>([
+  0x45, 0x52, 0x52, 0x4f, 0x52, 0x20, // "ERROR "
+  0x54, 0x6f, 0x6f, 0x20, 0x6d, 0x61, 0x6e, 0x79, 0x20, // "Too many "
+  0x6f, 0x70, 0x65, 0x6e, 0x20, // "open "
+  0x63, 0x6f, 0x6e, 0x6e, 0x65, 0x63, 0x74, 0x69, 0x6f, 0x6e, 0x73, 0x0d, 0x0a, 0, // "connections\r\n"
+]);
+
+/** Optional ABI export: NUL-terminated bytes a transport sends to a connection it refuses. */
+export function app_refusal(): usize {
+  return REFUSAL;
+}
+
 export function static_end(): usize {
   return __heap_base;
 }

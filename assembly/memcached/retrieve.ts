@@ -27,7 +27,7 @@ const READ_RETRIES: i32 = 4;
 
 @inline function at(p: usize, i: u32): u32 { return <u32>load<u8>(p + i); }
 
-function countMiss(touch: bool): void {
+export function countMiss(touch: bool): void {
   if (touch) { incStat(St.CMD_TOUCH); incStat(St.TOUCH_MISSES); }
   else { incStat(St.CMD_GET); incStat(St.GET_MISSES); }
   const why = storeLastMiss();
@@ -35,7 +35,7 @@ function countMiss(touch: bool): void {
   else if (why == MISS_FLUSHED) incStat(St.GET_FLUSHED);
 }
 
-function countHit(it: usize, touch: bool): void {
+export function countHit(it: usize, touch: bool): void {
   storeTouchAccess(it);
   if (touch) { incStat(St.CMD_TOUCH); incStat(St.TOUCH_HITS); }
   else { incStat(St.CMD_GET); incStat(St.GET_HITS); }

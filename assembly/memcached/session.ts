@@ -6,20 +6,28 @@
 // never has to wait; only GET values wait for output (retrieve.ts).
 
 import { dispatch, longRetrieval, replySpace, stored } from "./commands";
+import { META_LINE_MAX, metaStored } from "./meta/commands";
 import {
-  halted, resetSession, S, sCarried, sCas, session, setCarried, setHalted, setRemain, setState, sItem,
-  sMode, sNoreply, sRemain, sState, sTotal,
+  F_META, halted, PROTO_BINARY, PROTO_TEXT, PROTO_UNDECIDED, resetSession, S, sCarried, sCas, session, sFlags, setCarried,
+  setHalted, setLast, setProto, setRemain, setState, sItem, sMode, sNoreply, sProto, sRemain, sState, sTotal,
 } from "./conn";
+import { binCommand, binNread } from "./binary/commands";
+import { MAGIC_REQ } from "./binary/header";
 import { outClose, outReserve } from "./output";
 import { frameLine, LINE_CLOSE, LINE_LONG_GET, LINE_NEED_MORE, lineCas, lineLen, lineNext, tokenize } from "./parse";
 import { R, reply, REPLY_MAX } from "./reply";
 import { getKeys, streamValue } from "./retrieve";
-import { addStat, incStat, St } from "./stats";
+import { addStat, incStat, listingStep, St } from "./stats";
 import { itemValue, storeAbort, storeCommit, storeUnpin } from "../store/index";
 import { nowRel } from "./instance";
 
 /** CMD: one command line at the start of [p, p+n). */
 function command(conn: u32, s: usize, p: usize, n: u32): u32 {
+  // the first byte decides the connection's protocol for its life (memcached's negotiating_prot)
+  if (sProto(s) == PROTO_UNDECIDED) {
+    if (load<u8>(p) == MAGIC_REQ) { setProto(s, PROTO_BINARY); setState(s, S.BIN_CMD); return 0; }
+    setProto(s, PROTO_TEXT);
+  }
   const f = frameLine(p, n);
   if (f == LINE_NEED_MORE) { setHalted(true); return 0; }
   if (f == LINE_CLOSE) { outClose(conn); setState(s, S.CLOSED); return n; }
@@ -42,7 +50,8 @@ function nread(conn: u32, s: usize, p: usize, n: u32): u32 {
     setRemain(s, remain - n);
     return n;
   }
-  if (outReserve(conn, REPLY_MAX) == 0) { setHalted(true); return 0; }
+  const meta = (sFlags(s) & F_META) != 0;
+  if (outReserve(conn, meta ? META_LINE_MAX : REPLY_MAX) == 0) { setHalted(true); return 0; }
   memory.copy(dst, p, remain);
   setRemain(s, 0);
   setState(s, S.CMD);
@@ -50,6 +59,8 @@ function nread(conn: u32, s: usize, p: usize, n: u32): u32 {
   if (load<u16>(itemValue(it) + total - 2) != 0x0a0d) {
     storeAbort(it);
     reply(conn, sNoreply(s), R.BAD_CHUNK);
+  } else if (meta) {
+    metaStored(conn, s, it);
   } else {
     stored(conn, s, storeCommit(it, sMode(s), sCas(s), nowRel));
   }
@@ -61,7 +72,7 @@ function swallow(s: usize, n: u32): u32 {
   const remain = sRemain(s);
   const k = n < remain ? n : remain;
   setRemain(s, remain - k);
-  if (remain == k) setState(s, S.CMD);
+  if (remain == k) setState(s, sProto(s) == PROTO_BINARY ? S.BIN_CMD : S.CMD);
   return k;
 }
 
@@ -79,19 +90,23 @@ export function sessionData(conn: u32, p: usize, len: u32): u32 {
   setHalted(false);
   // bytes_read counts bytes as they arrive, not again when presented again
   const carried = sCarried(s);
+  setLast(s, nowRel);
   addStat(St.BYTES_READ, len > carried ? len - carried : 0);
   // Every pass consumes input, changes state, or halts.
   const maxPasses = (len << 1) + 8;
   for (let pass: u32 = 0; pass < maxPasses && !halted; pass++) {
     const st = sState(s);
     if (st == S.CLOSED || st == S.FREE) { pos = len; break; }
-    if (st == S.GETVALUE) { streamValue(conn, s); continue; }
+    if (st == S.GETVALUE) { stream(conn, s); continue; }
+    if (st == S.LISTING) { listingStep(conn, s); continue; }
     if (pos >= len) break;
     const q = p + pos;
     const n = len - pos;
     if (st == S.CMD) pos += command(conn, s, q, n);
     else if (st == S.GETKEYS) pos += getKeys(conn, s, q, n);
     else if (st == S.NREAD) pos += nread(conn, s, q, n);
+    else if (st == S.BIN_CMD) pos += binCommand(conn, s, q, n);
+    else if (st == S.BIN_NREAD) pos += binNread(conn, s, q, n);
     else if (st == S.SWALLOW) pos += swallow(s, n);
     else pos += skipLine(s, q, n);
   }
@@ -102,14 +117,23 @@ export function sessionData(conn: u32, p: usize, len: u32): u32 {
 export function sessionWritable(conn: u32): void {
   const s = session(conn);
   setHalted(false);
-  if (sState(s) == S.GETVALUE) streamValue(conn, s);
+  const st = sState(s);
+  if (st == S.GETVALUE) stream(conn, s);
+  else if (st == S.LISTING) listingStep(conn, s);
+}
+
+/** GETVALUE: a binary connection goes back to BIN_CMD, not GETKEYS, when the value is out. */
+function stream(conn: u32, s: usize): void {
+  streamValue(conn, s);
+  if (sState(s) == S.GETKEYS && sProto(s) == PROTO_BINARY) setState(s, S.BIN_CMD);
+  if (sState(s) == S.GETKEYS && (sFlags(s) & F_META) != 0) setState(s, S.CMD); // an mg value
 }
 
 /** Releases what the connection holds (a reservation, a pinned item). */
 export function sessionClosed(conn: u32): void {
   const s = session(conn);
   const st = sState(s);
-  if (st == S.NREAD) storeAbort(sItem(s));
+  if (st == S.NREAD || st == S.BIN_NREAD) storeAbort(sItem(s));
   else if (st == S.GETVALUE) storeUnpin(sItem(s));
   resetSession(s, S.FREE);
 }

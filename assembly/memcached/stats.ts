@@ -9,9 +9,18 @@ import {
   statBytes, statCurrItems, statEvictedUnfetched, statEvictions, statExpiredUnfetched,
   statHashBytes, statHashPowerLevel, statReclaimed, statReset, statTotalItems,
 } from "../store/index";
-import { base, coreBase, ctl, nowRel, nowUnix, REGION_STATS } from "./instance";
+import { base, coreBase, ctl, nowRel, nowUnix, REGION_SESSIONS, REGION_STATS } from "./instance";
 import { writeU64 } from "./numbers";
 import { putField, putStr } from "./reply";
+import { HEADER_LEN, Op, putHeader } from "./binary/header";
+import { sOpaque } from "./binary/state";
+import {
+  PROTO_BINARY, S, SESSION_SIZE, setHalted, setMode, setRemain, setState, sLast, sMode, sProto, sRemain,
+  sState,
+} from "./conn";
+import { outAvail, outCommit, outReserve } from "./output";
+import { gNseg, gSegSize } from "../store/layout";
+import { segEntry, S_STATE, SEG_FREE } from "../store/segtab";
 
 export namespace St {
   export const CMD_GET: u32 = 0;
@@ -78,18 +87,62 @@ export function resetStats(): void {
 
 // ---- listing helpers ---------------------------------------------------------
 
-/** "STAT <name> " at p; returns the end. */
-function head(p: usize, name: string): usize {
-  let q = p + putStr(p, "STAT ");
-  q += putStr(q, name);
+// ---- listing window ----------------------------------------------------------
+// A listing is written line by line at consecutive addresses. Lines before
+// gFrom, and every line from the first one that would pass gBudget bytes,
+// are written but not kept (their length counts as 0, so the next line
+// overwrites them): a listing longer than one output reservation is sent in
+// pieces (state LISTING). In binary mode a line is a STAT response packet
+// (key = name, value = the text value) instead of "STAT name value\r\n".
+const NO_LIMIT: usize = <usize>0x7fffffff;
+let gBin = false;
+let gOpaque: u32 = 0;
+let gKeyStart: usize = 0;
+let gKeyLen: u32 = 0;
+let gLine: u32 = 0;
+let gFrom: u32 = 0;
+let gBudget: usize = NO_LIMIT;
+let gUsed: usize = 0;
+export const LISTING_DONE: u32 = 0xffffffff;
+/** The first line past the budget (LISTING_DONE while every line fits). */
+let gStop: u32 = LISTING_DONE;
+/** After writeListing: the first line not kept, or LISTING_DONE. */
+export let listingNext: u32 = LISTING_DONE;
+
+/** The start of a line at p: "STAT " or a binary header's room; then the key follows. */
+function open(p: usize): usize {
+  if (gBin) { gKeyStart = p + HEADER_LEN; return gKeyStart; }
+  return p + putStr(p, "STAT ");
+}
+
+/** The key's end at q: the separator before the value. */
+@inline function sep(q: usize): usize {
+  if (gBin) { gKeyLen = <u32>(q - gKeyStart); return q; }
   store<u8>(q, 0x20);
   return q + 1;
 }
 
-/** CRLF at q; returns the length of the line that started at p. */
-@inline function tail(p: usize, q: usize): usize {
-  store<u16>(q, 0x0a0d);
-  return q + 2 - p;
+/** "STAT <name> " at p; returns the end. */
+function head(p: usize, name: string): usize {
+  const q = open(p);
+  return sep(q + putStr(q, name));
+}
+
+/** Ends the line that started at p at q; returns its length if it is kept, else 0. */
+function tail(p: usize, q: usize): usize {
+  let len: usize;
+  if (gBin) {
+    len = q - p;
+    putHeader(p, Op.STAT, gKeyLen, 0, 0, <u32>(q - gKeyStart), gOpaque, 0);
+  } else {
+    store<u16>(q, 0x0a0d);
+    len = q + 2 - p;
+  }
+  const i = gLine++;
+  if (i < gFrom || gStop != LISTING_DONE) return 0;
+  if (gUsed + len > gBudget) { gStop = i; return 0; }
+  gUsed += len;
+  return len;
 }
 
 function line(p: usize, name: string, v: u64): usize {
@@ -279,4 +332,206 @@ export function writeSettings(p: usize): usize {
   q += lineStr(q, "ssl_enabled", "no");
   q += lineStr(q, "memory_file", "(null)");
   return q - p;
+}
+
+// ---- stats items / slabs / conns ---------------------------------------------
+// The store has no slab classes: items of every size share fixed-size
+// segments (docs/store.md). `stats slabs` reports the segments as one class
+// (chunk = segment); `stats items` reports every item in that class 1.
+// See docs/memcached-text.md.
+
+/** "STAT <prefix><n>:<name> " at p. */
+function headNum(p: usize, prefix: string, n: u64, name: string): usize {
+  let q = open(p);
+  q += putStr(q, prefix);
+  q += writeU64(q, n);
+  store<u8>(q++, 0x3a);
+  return sep(q + putStr(q, name));
+}
+
+function lineNum(p: usize, prefix: string, n: u64, name: string, v: u64): usize {
+  const q = headNum(p, prefix, n, name);
+  return tail(p, q + writeU64(q, v));
+}
+
+function lineNumStr(p: usize, prefix: string, n: u64, name: string, v: string): usize {
+  const q = headNum(p, prefix, n, name);
+  return tail(p, q + putStr(q, v));
+}
+
+function freeSegments(): u32 {
+  let free: u32 = 0;
+  for (let n: u32 = 0; n < gNseg; n++) if (load<u32>(segEntry(n) + S_STATE) == SEG_FREE) free++;
+  return free;
+}
+
+/** `stats items`: one class (1) holding every item; nothing when the store is empty. */
+export function writeItems(p: usize): usize {
+  let q = p;
+  const n = statCurrItems();
+  if (n == 0) return 0;
+  q += lineNum(q, "items:", 1, "number", n);
+  q += lineNum(q, "items:", 1, "number_hot", 0);
+  q += lineNum(q, "items:", 1, "number_warm", 0);
+  q += lineNum(q, "items:", 1, "number_cold", n);
+  q += lineNum(q, "items:", 1, "age_hot", 0);
+  q += lineNum(q, "items:", 1, "age_warm", 0);
+  q += lineNum(q, "items:", 1, "age", 0);
+  q += lineNum(q, "items:", 1, "mem_requested", statBytes());
+  q += lineNum(q, "items:", 1, "evicted", statEvictions());
+  q += lineNum(q, "items:", 1, "evicted_nonzero", 0);
+  q += lineNum(q, "items:", 1, "evicted_time", 0);
+  q += lineNum(q, "items:", 1, "outofmemory", sumStat(St.STORE_NO_MEMORY));
+  q += lineNum(q, "items:", 1, "tailrepairs", 0);
+  q += lineNum(q, "items:", 1, "reclaimed", statReclaimed());
+  q += lineNum(q, "items:", 1, "expired_unfetched", statExpiredUnfetched());
+  q += lineNum(q, "items:", 1, "evicted_unfetched", statEvictedUnfetched());
+  q += lineNum(q, "items:", 1, "evicted_active", 0);
+  q += lineNum(q, "items:", 1, "crawler_reclaimed", 0);
+  q += lineNum(q, "items:", 1, "crawler_items_checked", 0);
+  q += lineNum(q, "items:", 1, "lrutail_reflocked", 0);
+  q += lineNum(q, "items:", 1, "moves_to_cold", 0);
+  q += lineNum(q, "items:", 1, "moves_to_warm", 0);
+  q += lineNum(q, "items:", 1, "moves_within_lru", 0);
+  q += lineNum(q, "items:", 1, "direct_reclaims", 0);
+  q += lineNum(q, "items:", 1, "hits_to_hot", 0);
+  q += lineNum(q, "items:", 1, "hits_to_warm", 0);
+  q += lineNum(q, "items:", 1, "hits_to_cold", sumStat(St.GET_HITS));
+  q += lineNum(q, "items:", 1, "hits_to_temp", 0);
+  return q - p;
+}
+
+/** `stats slabs`: the segments as one class whose chunk is a segment. */
+export function writeSlabs(p: usize): usize {
+  let q = p;
+  const free = <u64>freeSegments();
+  const total = <u64>gNseg;
+  q += lineNum(q, "", 1, "chunk_size", gSegSize);
+  q += lineNum(q, "", 1, "chunks_per_page", 1);
+  q += lineNum(q, "", 1, "total_pages", total);
+  q += lineNum(q, "", 1, "total_chunks", total);
+  q += lineNum(q, "", 1, "used_chunks", total - free);
+  q += lineNum(q, "", 1, "free_chunks", free);
+  q += lineNum(q, "", 1, "free_chunks_end", 0);
+  q += lineNum(q, "", 1, "get_hits", sumStat(St.GET_HITS));
+  q += lineNum(q, "", 1, "cmd_set", sumStat(St.CMD_SET));
+  q += lineNum(q, "", 1, "delete_hits", sumStat(St.DELETE_HITS));
+  q += lineNum(q, "", 1, "incr_hits", sumStat(St.INCR_HITS));
+  q += lineNum(q, "", 1, "decr_hits", sumStat(St.DECR_HITS));
+  q += lineNum(q, "", 1, "cas_hits", sumStat(St.CAS_HITS));
+  q += lineNum(q, "", 1, "cas_badval", sumStat(St.CAS_BADVAL));
+  q += lineNum(q, "", 1, "touch_hits", sumStat(St.TOUCH_HITS));
+  q += line(q, "active_slabs", 1);
+  q += line(q, "total_malloced", total * <u64>gSegSize);
+  return q - p;
+}
+
+/** memcached's conn state name for a session state. */
+function stateName(st: u32): string {
+  if (st == S.NREAD || st == S.BIN_NREAD) return "conn_nread";
+  if (st == S.SWALLOW) return "conn_swallow";
+  if (st == S.GETVALUE || st == S.LISTING) return "conn_mwrite";
+  if (st == S.CLOSED) return "conn_closing";
+  return "conn_parse_cmd";
+}
+
+/** `stats conns`: every open connection of every core, named core * slots + slot.
+ *  The transport owns the sockets, so there is no address: `addr` says which
+ *  core and slot serve it. secs_since_last_cmd counts from its last input. */
+export function writeConns(p: usize): usize {
+  let q = p;
+  const cores = load<u32>(ctl + Ctl.N_CORES);
+  const slots = load<u32>(ctl + Ctl.MAX_CONNS);
+  for (let k: u32 = 0; k < cores; k++) {
+    const sessions = coreBase(k) + REGION_SESSIONS;
+    for (let c: u32 = 0; c < slots; c++) {
+      const ss = sessions + <usize>c * SESSION_SIZE;
+      const st = sState(ss);
+      if (st == S.FREE) continue;
+      const id = <u64>k * slots + c;
+      let h = headNum(q, "", id, "addr");
+      h += putStr(h, "core");
+      h += writeU64(h, k);
+      h += putStr(h, ":slot");
+      h += writeU64(h, c);
+      q += tail(q, h);
+      q += lineNumStr(q, "", id, "state", stateName(st));
+      const last = sLast(ss);
+      q += lineNum(q, "", id, "secs_since_last_cmd", nowRel > last ? nowRel - last : 0);
+    }
+  }
+  return q - p;
+}
+
+// ---- listings sent in pieces (state LISTING) -----------------------------------
+
+export namespace L {
+  export const GENERAL: u32 = 0;
+  export const SETTINGS: u32 = 1;
+  export const ITEMS: u32 = 2;
+  export const SLABS: u32 = 3;
+  export const CONNS: u32 = 4;
+  export const NONE: u32 = 5;     // the terminator only (binary `stat reset`)
+  export const DETAIL: u32 = 6;   // binary `stat detail dump`: "detailed" = memcached's empty dump
+  export const SIZES: u32 = 7;    // `sizes_status disabled`
+}
+
+/** Room past the budget for the line that overflows it, and for the terminator
+ *  (the longest line, binary or text, is under 200 bytes). */
+const LINE_SLACK: u32 = 256;
+/** Output a listing step waits for: one line at least, then the slack. */
+const LISTING_MIN: u32 = LINE_SLACK * 2;
+
+/** Writes the kept lines of listing `kind` from line `from` at p, within budget bytes. */
+export function writeListing(kind: u32, p: usize, from: u32, budget: usize, bin: bool, opaque: u32): usize {
+  gBin = bin;
+  gOpaque = opaque;
+  gLine = 0;
+  gFrom = from;
+  gBudget = budget;
+  gUsed = 0;
+  gStop = LISTING_DONE;
+  let n: usize = 0;
+  if (kind == L.GENERAL) n = writeStats(p);
+  else if (kind == L.SETTINGS) n = writeSettings(p);
+  else if (kind == L.ITEMS) n = writeItems(p);
+  else if (kind == L.SLABS) n = writeSlabs(p);
+  else if (kind == L.CONNS) n = writeConns(p);
+  else if (kind == L.DETAIL) n = lineStr(p, "detailed", "END\r\n");
+  else if (kind == L.SIZES) n = lineStr(p, "sizes_status", "disabled");
+  listingNext = gStop;
+  gBin = false;
+  gFrom = 0;
+  gBudget = NO_LIMIT;
+  gStop = LISTING_DONE;
+  return n;
+}
+
+/** Starts sending listing `kind` on the session (then END or the empty STAT packet). */
+export function startListing(s: usize, kind: u32): void {
+  setMode(s, kind);
+  setRemain(s, 0);
+  setState(s, S.LISTING);
+}
+
+/** LISTING: as much of the listing as one reservation holds; at its end, the terminator. */
+export function listingStep(conn: u32, s: usize): void {
+  const p = outReserve(conn, LISTING_MIN);
+  if (p == 0) { setHalted(true); return; }
+  const bin = sProto(s) == PROTO_BINARY;
+  const opaque = bin ? sOpaque(s) : 0;
+  let n = writeListing(sMode(s), p, sRemain(s), outAvail(conn) - LINE_SLACK, bin, opaque);
+  if (listingNext != LISTING_DONE) {
+    outCommit(conn, <u32>n);
+    setRemain(s, listingNext);
+    return;
+  }
+  if (bin) {
+    putHeader(p + n, Op.STAT, 0, 0, 0, 0, opaque, 0);
+    n += HEADER_LEN;
+  } else {
+    n += putStr(p + n, "END\r\n");
+  }
+  outCommit(conn, <u32>n);
+  setState(s, bin ? S.BIN_CMD : S.CMD);
 }

@@ -27,8 +27,8 @@ import {
   ifCounterName,
 } from "../net/iface/index";
 import {
-  Ctr, NO_CONN, tcpActive, tcpClose, tcpConnAt, tcpConnect, tcpCounter, tcpInit, tcpListen, tcpRegionSize, tcpSetApp, tcpTxAvail,
-  tcpTxCommit, tcpTxReserve,
+  Ctr, NO_CONN, tcpActive, tcpClose, tcpConnAt, tcpConnect, tcpCounter, tcpInit, tcpListen, tcpPinIsn, tcpRegionSize, tcpSetApp,
+  tcpTxAvail, tcpTxCommit, tcpTxReserve,
 } from "../net/tcp/index";
 import { CF } from "../net/tcp/conn";
 import { reasonName } from "../net/wire/reasons";
@@ -164,6 +164,13 @@ export function net_poll_at(): f64 {
   let t = ifacePollAt(gIface);
   return t == 0 ? Infinity : <f64>t;
 }
+
+/**
+ * Test hook (pcap replay, docs/replay.md): while on != 0 every new connection
+ * gets ISN iss (the recorded server's), so a recorded client's ACKs stay valid.
+ * Off after net_init; the production host never calls it.
+ */
+export function net_pin_isn(on: u32, iss: u32): void { tcpPinIsn(gTcp, on != 0, iss); }
 
 /** Queue a gratuitous ARP (sent by the next net_poll). */
 export function net_announce(): void { ifaceAnnounce(gIface); }

@@ -7,20 +7,23 @@
 // references, so in-place digits could tear), published only if the old item
 // is still the linked one: a compare-and-swap loop.
 import { gSegSize } from "./layout";
-import { I_EXPTIME, I_FLAGS, I_VLEN, I_HDR } from "./item";
+import { I_CAS, I_EXPTIME, I_FLAGS, I_VLEN, I_HDR } from "./item";
 import { hashKey } from "./hash";
 import { gFoundGen } from "./buckets";
 import { segOf, segGen } from "./segtab";
 import { storeAlloc, findLive, swapIfCurrent } from "./write";
-import { NOT_FOUND, NON_NUMERIC, NO_MEMORY, DELTA_OK } from "./results";
+import { NOT_FOUND, NON_NUMERIC, NO_MEMORY, DELTA_OK, EXISTS } from "./results";
 
 /** Attempts when other writers keep replacing the item (each costs a reservation). */
 const DELTA_TRIES: u32 = 4096;
 
 let gDeltaResult: u64 = 0;
+let gDeltaExptime: u32 = 0;
 let gParsed: u64 = 0;
 
 export function storeDeltaResult(): u64 { return gDeltaResult; }
+/** The exptime of the item the last successful storeDelta published. */
+export function storeDeltaExptime(): u32 { return gDeltaExptime; }
 
 @inline function isSpace(c: u32): bool { return c == 32 || (c >= 9 && c <= 13); }
 
@@ -62,7 +65,8 @@ function digits(v: u64): u32 {
   return n;
 }
 
-export function storeDelta(key: usize, klen: u32, incr: bool, delta: u64, now: u32): i32 {
+/** casIn != 0 (meta `ma C`): EXISTS unless it is the item's CAS (checked first, as do_add_delta does). */
+export function storeDelta(key: usize, klen: u32, incr: bool, delta: u64, now: u32, casIn: u64 = 0): i32 {
   let h = hashKey(key, klen);
   for (let t: u32 = 0; t < DELTA_TRIES; t++) {
     let old = findLive(key, klen, h, now);
@@ -71,6 +75,7 @@ export function storeDelta(key: usize, klen: u32, incr: bool, delta: u64, now: u
     let vlen = load<u32>(old + I_VLEN);
     let flags = load<u32>(old + I_FLAGS);
     if (vlen > gSegSize) continue;
+    if (casIn != 0 && load<u64>(old + I_CAS) != casIn) { if (segGen(segOf(old)) != gen) continue; return EXISTS; }
     // the value is followed by CRLF, so the parse always meets an end
     let ok = vlen != 0 && parseU64(old + I_HDR + klen, vlen + 2);
     if (segGen(segOf(old)) != gen) continue;
@@ -88,7 +93,7 @@ export function storeDelta(key: usize, klen: u32, incr: bool, delta: u64, now: u
     for (let i = <i32>nd - 1; i >= 0; i--) { store<u8>(dst + i, <u8>(48 + <u32>(x % 10))); x /= 10; }
     // memcached links a new item (total_items) only when the number grew
     let r = swapIfCurrent(key, klen, h, old, nit, now, newLen != vlen);
-    if (r > 0) { gDeltaResult = v; return DELTA_OK; }
+    if (r > 0) { gDeltaResult = v; gDeltaExptime = atomic.load<u32>(nit + I_EXPTIME); return DELTA_OK; }
     if (r < 0) return NO_MEMORY;
   }
   return NO_MEMORY;

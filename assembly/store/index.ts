@@ -18,6 +18,9 @@ import { storeItemSizeOk as storeItemSizeOk_, storeAlloc as storeAlloc_, storeCo
 import { storeFind as storeFind_, storeLastMiss as storeLastMiss_, storeReadOk as storeReadOk_, itemKey as itemKey_, itemKeyLen as itemKeyLen_, itemFlags as itemFlags_, itemValueLen as itemValueLen_, itemValue as itemValue_, itemCas as itemCas_, itemExptime as itemExptime_, storePin as storePin_, storeUnpin as storeUnpin_, storeTouchAccess as storeTouchAccess_ } from "./read";
 import { storeDelta as storeDelta_, storeDeltaResult as storeDeltaResult_ } from "./delta";
 import { storeFlush as storeFlush_ } from "./flush";
+import { storeLastCas as storeLastCas_ } from "./write";
+import { storeDeltaExptime as storeDeltaExptime_ } from "./delta";
+import { itemMetaBits as itemMetaBits_, itemTime as itemTime_, storeMarkKeyBinary as storeMarkKeyBinary_, storeClaimWin as storeClaimWin_, storeSetTtl as storeSetTtl_, storeSetTtlPrevious as storeSetTtlPrevious_, storeVivify as storeVivify_, storeVivified as storeVivified_, storeDeleteMeta as storeDeleteMeta_ } from "./meta";
 import { statCurrItems as statCurrItems_, statTotalItems as statTotalItems_, statBytes as statBytes_, statEvictions as statEvictions_, statReclaimed as statReclaimed_, statExpiredUnfetched as statExpiredUnfetched_, statEvictedUnfetched as statEvictedUnfetched_, statHashPowerLevel as statHashPowerLevel_, statHashBytes as statHashBytes_, statReset as statReset_ } from "./stats";
 
 // ---- results ---------------------------------------------------------------
@@ -27,7 +30,7 @@ import { statCurrItems as statCurrItems_, statTotalItems as statTotalItems_, sta
 export { STORED, NOT_STORED, EXISTS, NOT_FOUND, NO_MEMORY, NON_NUMERIC, DELTA_OK } from "./results";
 
 // ---- store modes for commit -------------------------------------------------
-export { MODE_SET, MODE_ADD, MODE_REPLACE, MODE_APPEND, MODE_PREPEND, MODE_CAS } from "./results";
+export { MODE_SET, MODE_ADD, MODE_REPLACE, MODE_APPEND, MODE_PREPEND, MODE_CAS, MODE_CAS_STALE } from "./results";
 
 // ---- setup ------------------------------------------------------------------
 /** Bytes the store region needs for `itemBytes` of items (-m), excluding nothing: index + segment table + items. */
@@ -74,21 +77,49 @@ export function storeTouchAccess(it: usize): void { storeTouchAccess_(it); }
  *  (possibly across many calls). Evicts synchronously to make room; 0 only if storeItemSizeOk is false or
  *  every candidate is pinned. The reservation is invisible to readers until storeCommit. */
 export function storeAlloc(key: usize, klen: u32, flags: u32, exptime: u32, vlen: u32, now: u32): usize { return storeAlloc_(key, klen, flags, exptime, vlen, now); }
-/** Publish a filled reservation with memcached's semantics for `mode`; casIn used by MODE_CAS.
+/** Publish a filled reservation with memcached's semantics for `mode`; casIn used by MODE_CAS (and
+ *  MODE_CAS_STALE: an older casIn stores, marked stale) and, when nonzero, by append/prepend (EXISTS on mismatch).
  *  Returns STORED / NOT_STORED / EXISTS / NOT_FOUND / NO_MEMORY. The reservation is consumed either way. */
 export function storeCommit(it: usize, mode: u32, casIn: u64, now: u32): i32 { return storeCommit_(it, mode, casIn, now); }
 /** Drop a reservation that will not be committed (bad data chunk, connection closed). */
 export function storeAbort(it: usize): void { storeAbort_(it); }
 /** delete: true if a live item was removed. */
 export function storeDelete(key: usize, klen: u32, now: u32): bool { return storeDelete_(key, klen, now); }
-/** incr/decr with memcached's rules (64-bit wrap on incr, floor 0 on decr, length behaviour, new CAS).
+/** incr/decr with memcached's rules; a nonzero casIn must be the item's CAS, else EXISTS (64-bit wrap on incr, floor 0 on decr, length behaviour, new CAS).
  *  Returns NOT_FOUND, NON_NUMERIC, NO_MEMORY or DELTA_OK; the new value is storeDeltaResult(). */
-export function storeDelta(key: usize, klen: u32, incr: bool, delta: u64, now: u32): i32 { return storeDelta_(key, klen, incr, delta, now); }
+export function storeDelta(key: usize, klen: u32, incr: bool, delta: u64, now: u32, casIn: u64 = 0): i32 { return storeDelta_(key, klen, incr, delta, now, casIn); }
 export function storeDeltaResult(): u64 { return storeDeltaResult_(); }
 /** touch/gat: set a live item's exptime. Returns the item handle (for gat's reply) or 0 on miss. */
 export function storeTouch(key: usize, klen: u32, exptime: u32, now: u32): usize { return storeTouch_(key, klen, exptime, now); }
 /** flush_all [delay]: memcached's oldest_live/oldest_cas semantics. `delay` is the wire value (0 = now). */
 export function storeFlush(delay: i64, now: u32): void { storeFlush_(delay, now); }
+
+// ---- meta commands (memcached 1.6 mg/ms/md/ma/me; meta.ts) ------------------
+/** The CAS of the item this instance published last (ms/ma `c`). */
+export function storeLastCas(): u64 { return storeLastCas_(); }
+/** The exptime of the item the last successful storeDelta published. */
+export function storeDeltaExptime(): u32 { return storeDeltaExptime_(); }
+/** Bits META_FETCHED / META_STALE / META_WON / META_KEY_BINARY of an item. */
+export { META_FETCHED, META_STALE, META_WON, META_KEY_BINARY } from "./meta";
+export function itemMetaBits(it: usize): u32 { return itemMetaBits_(it); }
+/** Rel time the item was stored (memcached's it->time). */
+export function itemTime(it: usize): u32 { return itemTime_(it); }
+/** Mark a reservation, before storeCommit, as stored under a base64 key. */
+export function storeMarkKeyBinary(it: usize): void { storeMarkKeyBinary_(it); }
+/** Hand out `it`'s win token: true for the one caller that gets it. */
+export function storeClaimWin(it: usize, now: u32): bool { return storeClaimWin_(it, now); }
+/** Set a live item's exptime, marking nothing. The item (snapshot recorded for storeReadOk) or 0. */
+export function storeSetTtl(key: usize, klen: u32, exptime: u32, now: u32): usize { return storeSetTtl_(key, klen, exptime, now); }
+/** The exptime the item had before the last storeSetTtl that found it. */
+export function storeSetTtlPrevious(): u32 { return storeSetTtlPrevious_(); }
+/** Vivify on a miss: add an item of `vlen` bytes from `value` (win token taken when `won`); another
+ *  client's item added meanwhile is returned instead. 0 = no memory. Snapshot recorded for storeReadOk. */
+export function storeVivify(key: usize, klen: u32, exptime: u32, value: usize, vlen: u32, won: bool, now: u32): usize { return storeVivify_(key, klen, exptime, value, vlen, won, now); }
+/** Whether the last storeVivify created its item. */
+export function storeVivified(): bool { return storeVivified_(); }
+/** md: delete or (stale) mark stale with a new CAS, optionally gated by a CAS and setting exptime.
+ *  STORED (done), NOT_FOUND, EXISTS or NO_MEMORY. */
+export function storeDeleteMeta(key: usize, klen: u32, hasCas: bool, casIn: u64, stale: bool, setTtl: bool, exptime: u32, now: u32): i32 { return storeDeleteMeta_(key, klen, hasCas, casIn, stale, setTtl, exptime, now); }
 
 // ---- statistics (memcached's names) -----------------------------------------
 export function statCurrItems(): u64 { return statCurrItems_(); }

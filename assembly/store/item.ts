@@ -22,6 +22,12 @@ export const BIT_ACCESSED: u8 = 1;
 export const BIT_FETCHED: u8 = 2;
 /** Unlinked or never committed: eviction skips it without locking. */
 export const BIT_DEAD: u8 = 4;
+/** Meta commands (meta.ts): marked stale by `md I` / `ms I`; served with X. */
+export const BIT_STALE: u8 = 8;
+/** Meta commands: a client was told it won the right to recache (W; later Z). */
+export const BIT_WON: u8 = 16;
+/** Meta commands: stored with a base64 (`b`) key, so `k` answers in base64. */
+export const BIT_KEY_BINARY: u8 = 32;
 
 export const KEY_MAX: u32 = 250;
 

@@ -13,6 +13,8 @@ export const MODE_REPLACE: u32 = 2;
 export const MODE_APPEND: u32 = 3;
 export const MODE_PREPEND: u32 = 4;
 export const MODE_CAS: u32 = 5;
+/** Meta `ms C I`: as MODE_CAS, but a CAS older than the item's stores the value marked stale. */
+export const MODE_CAS_STALE: u32 = 6;
 
 export const MISS_NONE: u32 = 0;
 export const MISS_EXPIRED: u32 = 1;

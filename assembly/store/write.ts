@@ -2,7 +2,7 @@
 // delete and touch. A writer allocates first (which may evict and so lock
 // buckets), then locks only the one bucket chain it changes, verifies, swaps.
 import { gItemSizeMax, gSegSize, St } from "./layout";
-import { I_CAS, I_EXPTIME, I_FLAGS, I_VLEN, I_HDR, I_KLEN, I_TIME, BIT_ACCESSED, BIT_FETCHED, BIT_DEAD, KEY_MAX, itemTotal, writeItem, setItemBits } from "./item";
+import { I_CAS, I_EXPTIME, I_FLAGS, I_VLEN, I_HDR, I_KLEN, I_TIME, BIT_ACCESSED, BIT_FETCHED, BIT_DEAD, BIT_STALE, BIT_WON, I_BITS, KEY_MAX, itemTotal, writeItem, setItemBits } from "./item";
 import { hashKey } from "./hash";
 import { headFor, chainFind, chainFreeSlot, linkSlot, replaceSlot, unlinkSlot, slotRef, lookup, gFoundGen } from "./buckets";
 import { segOf, segGen } from "./segtab";
@@ -11,7 +11,7 @@ import { lockVersion, unlockVersion, unlockVersionClean } from "./lock";
 import { statAdd } from "./stats";
 import { nextCas } from "./cas";
 import { deadReason, noteSnapshot, noteMiss } from "./read";
-import { STORED, NOT_STORED, EXISTS, NOT_FOUND, NO_MEMORY, MODE_ADD, MODE_REPLACE, MODE_APPEND, MODE_PREPEND, MODE_CAS, MISS_NONE } from "./results";
+import { STORED, NOT_STORED, EXISTS, NOT_FOUND, NO_MEMORY, MODE_ADD, MODE_REPLACE, MODE_APPEND, MODE_PREPEND, MODE_CAS, MODE_CAS_STALE, MISS_NONE } from "./results";
 
 /** Optimistic append/prepend attempts before giving up (each costs a reservation). */
 const CONCAT_TRIES: u32 = 256;
@@ -39,10 +39,15 @@ export function storeAbort(it: usize): void {
   unpinSeg(it);
 }
 
+/** The CAS given to the last item this instance published (meta `c` flags). */
+let gLastCas: u64 = 0;
+export function storeLastCas(): u64 { return gLastCas; }
+
 /** Publish `it` into `slot` (or a free slot) with a fresh CAS. Head lock held. */
-function publish(head: usize, slot: usize, tag: u32, it: usize, now: u32, countItem: bool = true): void {
+export function publish(head: usize, slot: usize, tag: u32, it: usize, now: u32, countItem: bool = true): void {
   store<u32>(it + I_TIME, now);
-  store<u64>(it + I_CAS, nextCas());
+  gLastCas = nextCas();
+  store<u64>(it + I_CAS, gLastCas);
   if (slot != 0) replaceSlot(slot, tag, it);
   else linkSlot(chainFreeSlot(head), tag, it);
   if (countItem) statAdd(St.TOTAL_ITEMS, 1);
@@ -78,7 +83,7 @@ export function swapIfCurrent(key: usize, klen: u32, h: u64, old: usize, nit: us
 export function storeCommit(it: usize, mode: u32, casIn: u64, now: u32): i32 {
   if (it == 0) return NOT_STORED;
   if (mode == MODE_APPEND || mode == MODE_PREPEND) {
-    let r = commitConcat(it, mode == MODE_APPEND, now);
+    let r = commitConcat(it, mode == MODE_APPEND, casIn, now);
     storeAbort(it);
     return r;
   }
@@ -99,9 +104,19 @@ export function storeCommit(it: usize, mode: u32, casIn: u64, now: u32): i32 {
     if (slot != 0) { setItemBits(slotRef(slot), BIT_ACCESSED); r = NOT_STORED; }
   } else if (mode == MODE_REPLACE) {
     if (slot == 0) r = NOT_STORED;
-  } else if (mode == MODE_CAS) {
+  } else if (mode == MODE_CAS || mode == MODE_CAS_STALE) {
     if (slot == 0) r = NOT_FOUND;
-    else if (casIn == 0 || load<u64>(slotRef(slot) + I_CAS) != casIn) r = EXISTS;
+    else {
+      let old = slotRef(slot);
+      let oldCas = load<u64>(old + I_CAS);
+      if (casIn == 0 || oldCas != casIn) r = EXISTS;
+      // memcached's CAS_STALE: an older CAS may store, keeping the TTL, marked stale
+      if (r == EXISTS && mode == MODE_CAS_STALE && casIn < oldCas) {
+        store<u32>(it + I_EXPTIME, atomic.load<u32>(old + I_EXPTIME));
+        setItemBits(it, BIT_STALE | (atomic.load<u8>(old + I_BITS) & BIT_WON));
+        r = STORED;
+      }
+    }
   }
   if (r == STORED) publish(head, slot, tag, it, now);
   unlockVersion(head, held);
@@ -110,8 +125,9 @@ export function storeCommit(it: usize, mode: u32, casIn: u64, now: u32): i32 {
   return r;
 }
 
-/** append/prepend: a new item = old value + new (or new + old), old flags and exptime. */
-function commitConcat(it: usize, append: bool, now: u32): i32 {
+/** append/prepend: a new item = old value + new (or new + old), old flags and exptime.
+ *  A nonzero casIn (meta `ms C`) must equal the old item's CAS, else EXISTS. */
+function commitConcat(it: usize, append: bool, casIn: u64, now: u32): i32 {
   let klen = <u32>load<u8>(it + I_KLEN);
   let key = it + I_HDR;
   let h = hashKey(key, klen);
@@ -124,6 +140,7 @@ function commitConcat(it: usize, append: bool, now: u32): i32 {
     let oldLen = load<u32>(old + I_VLEN);
     let flags = load<u32>(old + I_FLAGS);
     if (segGen(segOf(old)) != gen || oldLen > gSegSize) continue;
+    if (casIn != 0 && load<u64>(old + I_CAS) != casIn) { if (segGen(segOf(old)) != gen) continue; return EXISTS; }
     // memcached: the combined item fails allocation -> NOT_STORED
     let nit = storeAlloc(key, klen, flags, atomic.load<u32>(old + I_EXPTIME), oldLen + addLen, now);
     if (nit == 0) return NOT_STORED;
