@@ -100,6 +100,10 @@ Userspace TCP/IP over a TAP device (instead of kernel sockets):
                             loss=P,reorder=P,dup=P,corrupt=P,seed=N[,delay=MS]
                             (userspace TCP/IP only; no effect on kernel sockets)
 
+Replay a capture through one core on the capture's clock (docs/replay.md):
+  wasmcached replay CAPTURE.pcap [--out=OUT.pcap] [--check] [--app=...]
+      [--server-ip=a.b.c.d] [--server-mac=xx:..] [--server-port=<num>]
+
 All data lives in one 32-bit WebAssembly memory, so memory (-m), the index,
 connection buffers (-c) and per-thread state together are capped at 4 GiB.
 Transport: kernel TCP sockets (epoll, one SO_REUSEPORT listener per thread),
@@ -321,4 +325,56 @@ export function parseCli(argv: readonly string[], cpus?: number): CliResult {
     net,
   };
   return { kind: "run", config: Object.freeze(config), warnings };
+}
+
+/** `wasmcached replay CAPTURE [options]` (docs/replay.md). */
+export interface ReplayConfig {
+  readonly capture: string;
+  /** --out: classic pcap of every frame the core emitted. */
+  readonly out: string | undefined;
+  /** --check: compare our reply streams with the recorded server's. */
+  readonly check: boolean;
+  readonly app: string;
+  /** The server, when the capture does not show it (no SYN-ACK): u32 IP, 48-bit MAC, port. */
+  readonly serverIp: number | undefined;
+  readonly serverMac: number | undefined;
+  readonly serverPort: number | undefined;
+}
+
+const replayOptions = {
+  out: { type: "string" },
+  check: { type: "boolean" },
+  app: { type: "string" },
+  "server-ip": { type: "string" },
+  "server-mac": { type: "string" },
+  "server-port": { type: "string" },
+} as const;
+
+/** Parses the arguments after `replay`. Throws UsageError. */
+export function parseReplayCli(argv: readonly string[]): ReplayConfig {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...argv], options: replayOptions, strict: true, allowPositionals: true });
+  } catch (err) {
+    const code = (err as { code?: string }).code ?? "ERR_PARSE_ARGS";
+    throw new UsageError(code, `replay: ${(err as Error).message}`);
+  }
+  const { values, positionals } = parsed;
+  if (positionals.length !== 1) {
+    throw new UsageError("ERR_REPLAY_CAPTURE", `replay: expected one capture file, got ${positionals.length}`);
+  }
+  let serverIp: number | undefined;
+  if (values["server-ip"] !== undefined) {
+    serverIp = parseIpv4(values["server-ip"]);
+    if (serverIp === undefined) throw new UsageError("ERR_BAD_IP", `--server-ip: "${values["server-ip"]}" is not an IPv4 address`);
+  }
+  return Object.freeze({
+    capture: positionals[0],
+    out: values.out,
+    check: values.check ?? false,
+    app: values.app ?? DEFAULT_APP,
+    serverIp,
+    serverMac: values["server-mac"] === undefined ? undefined : parseMac(values["server-mac"]),
+    serverPort: values["server-port"] === undefined ? undefined : positiveInt("--server-port", values["server-port"], 1, 65535),
+  });
 }

@@ -4,7 +4,9 @@
 // or one net worker for the TAP), and stop them all on SIGINT/SIGTERM.
 import { randomBytes } from "node:crypto";
 import v8 from "node:v8";
-import { MTU_MAX, type Config, type NetConfig, formatIpv4, formatMac, kernelSideAddress, parseCli, prefixMask } from "./cli.js";
+import {
+  MTU_MAX, type Config, type NetConfig, formatIpv4, formatMac, kernelSideAddress, parseCli, parseReplayCli, prefixMask,
+} from "./cli.js";
 import { formatFaults } from "./devices/faults.js";
 import { TapDevice } from "./devices/tap.js";
 import { EX_SOFTWARE, HostError, LayoutError, ModuleError, UsageError } from "./errors.js";
@@ -19,6 +21,7 @@ import {
   writeRusage,
 } from "./layout.js";
 import { libc } from "./libc.js";
+import { runReplay } from "./replay/command.js";
 import { closeListeners, openListeners } from "./listen.js";
 import {
   type AppExports,
@@ -214,6 +217,7 @@ async function serve(config: Config): Promise<number> {
 export async function main(argv: readonly string[]): Promise<number> {
   v8.setFlagsFromString("--no-liftoff"); // before the first compile: Node 20's Liftoff mis-compiles atomic waits
   try {
+    if (argv[0] === "replay") return runReplay(parseReplayCli(argv.slice(1)));
     const cli = parseCli(argv);
     if (cli.kind !== "run") {
       process.stdout.write(cli.text);

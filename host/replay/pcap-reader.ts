@@ -34,7 +34,8 @@ const PCAPNG_SHB = 0x0a0d0d0a;
 const PCAPNG_BOM = 0x1a2b3c4d;
 
 /** Parses a whole capture file held in memory. */
-export function readCapture(bytes: Uint8Array, name = "capture"): Capture {
+export function readCapture(input: Uint8Array, name = "capture"): Capture {
+  const bytes = new Uint8Array(input.buffer, input.byteOffset, input.byteLength); // not a Buffer: frames are plain views
   if (bytes.length < 4) throw new CaptureError("ERR_PCAP_TRUNCATED", `${name}: ${bytes.length} bytes is too short for a capture header`);
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const le = dv.getUint32(0, true);

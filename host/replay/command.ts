@@ -1,0 +1,45 @@
+// `wasmcached replay CAPTURE [--out OUT.pcap] [--check] ...`: read, replay,
+// write, check. Returns the exit status; HostErrors propagate to main.
+import { readFileSync, writeFileSync } from "node:fs";
+import type { ReplayConfig } from "../cli.js";
+import { check, formatDivergence, MASKS } from "./check.js";
+import { CaptureError, EX_DATAERR, readCapture } from "./pcap-reader.js";
+import { ipPort, replay, toPcap } from "./replay.js";
+
+export interface Output {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+const stdio: Output = {
+  out: (t) => process.stdout.write(t),
+  err: (t) => process.stderr.write(t),
+};
+
+export function runReplay(config: ReplayConfig, io: Output = stdio): number {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(config.capture);
+  } catch (err) {
+    throw new CaptureError("ERR_CAPTURE_READ", `${config.capture}: ${(err as Error).message}`);
+  }
+  const capture = readCapture(bytes, config.capture);
+  const result = replay(capture.frames, {
+    app: config.app, serverIp: config.serverIp, serverMac: config.serverMac, serverPort: config.serverPort,
+  });
+  if (config.out !== undefined) writeFileSync(config.out, toPcap(result.emitted));
+  io.out(
+    `replay: ${config.capture} (${capture.format}, ${capture.frames.length} frames): server ${ipPort(result.server.ip, result.server.port)}, ` +
+    `fed ${result.fed.length}, emitted ${result.emitted.length}, pacing ACKs ${result.pacingAcks}` +
+    (result.skippedAfterDivergence ? `, ${result.skippedAfterDivergence} frames not fed after a divergence` : "") +
+    (result.oversize ? `, ${result.oversize} oversize frames skipped` : "") + "\n",
+  );
+  if (!config.check) return 0;
+  const c = check(result);
+  if (c.divergence) {
+    io.err(formatDivergence(c.divergence) + "\n");
+    return EX_DATAERR;
+  }
+  io.out(`check: ${c.connections} connections, ${c.bytes} reply bytes equal (masks: ${MASKS.map((m) => m.name).join(", ")})\n`);
+  return 0;
+}
