@@ -168,6 +168,12 @@ export const metaSteps: Step[] = [
   c("mg v1 N30 v"),
   c("mg v2 N0 q"),
   c("mg v2 N0 k"),
+  c("mg vx N30 T60 t"),
+  c("mg vx t"),
+  c("mg vy T60 N30 t"),
+  c("mg vy t"),
+  c("mg vz t N30 T60"),
+  c("mg vz t"),
   // --- ms with CAS -----------------------------------------------------------------------
   c(ms("cs", "one")),
   c("gets cs"),

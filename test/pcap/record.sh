@@ -5,6 +5,7 @@
 # (tshark's capture tool). Not run in CI: the .pcap files are committed.
 # Needs root, memcached, memccapable (libmemcached-tools), dumpcap (tshark),
 # python3, iproute2 (ethtool if present turns offloads off; else gso_max_segs 1),
+# python3-pymemcache, node with the repo's node_modules (npm `memcached`),
 # and a built wasmcached (dist/) for the lossy capture.
 # Usage: test/pcap/record.sh [OUTDIR]   (default: this script's directory)
 set -eu
@@ -69,6 +70,9 @@ record values pcap python3 "$here/session.py" "$SIP" "$PORT" values
 record pipeline pcapng python3 "$here/session.py" "$SIP" "$PORT" pipeline
 record errors pcap python3 "$here/session.py" "$SIP" "$PORT" errors
 record expiry pcap python3 "$here/session.py" "$SIP" "$PORT" expiry
+# real clients: Debian's pymemcache (its python, not one on PATH) and the npm client
+record pymemcache pcap /usr/bin/python3 "$here/pymemcache_session.py" "$SIP" "$PORT"
+record npm-memcached pcap node "$here/npm_memcached_session.cjs" "$SIP:$PORT"
 # Loss and duplication, recorded with wasmcached's fault injector: wasmcached
 # (dist/, `npm run build` first) serves on a TAP it creates, moved into the
 # client namespace; --faults drops and duplicates frames between the TAP and

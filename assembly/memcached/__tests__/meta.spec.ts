@@ -166,6 +166,15 @@ describe("md, stale, win, vivify", () => {
     expect(ask("ms v1 1\r\nx\r\n")).toBe("HD\r\n");
     expect(ask("mg v1 N30 v\r\n")).toBe("VA 1\r\nx\r\n");
   });
+  it("N and T set a created item's TTL in token order", () => {
+    fresh();
+    expect(ask("mg vx N30 T60 t\r\n")).toBe("HD t60 W\r\n");
+    expect(ask("mg vx t\r\n")).toBe("HD t60 Z\r\n");
+    expect(ask("mg vy T60 N30 t\r\n")).toBe("HD t30 W\r\n");
+    expect(ask("mg vy t\r\n")).toBe("HD t30 Z\r\n");
+    expect(ask("mg vz t N30 T60\r\n")).toBe("HD t-1 W\r\n");
+    expect(ask("mg vz t\r\n")).toBe("HD t60 Z\r\n");
+  });
 });
 
 describe("ma", () => {

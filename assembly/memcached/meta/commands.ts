@@ -114,13 +114,24 @@ function countGet(hit: bool): void {
   }
 }
 
+/** The TTL of an item mg N creates: memcached's starts at 0, then N and T set it in token order. */
+function vivifiedTtl(p: usize): u32 {
+  let ttl: u32 = 0;
+  for (let i: u32 = 2; i < ntok; i++) {
+    const f = flagAt(p, i);
+    if (f == 0x4e) ttl = mfAutoviv;
+    else if (f == 0x54) ttl = mfExptime;
+  }
+  return ttl;
+}
+
 function mg(conn: u32, s: usize, p: usize): void {
   if (!prologue(conn, p, E.MG_TOO_LONG, E.NONE)) return;
   for (let attempt = 0; attempt < READ_RETRIES; attempt++) {
     let it: usize = mfNewTtl ? storeSetTtl(mfKey, mfKeyLen, mfExptime, nowRel) : storeFind(mfKey, mfKeyLen, nowRel);
     let created = false;
     if (it == 0 && mfVivify) {
-      it = storeVivify(mfKey, mfKeyLen, mfAutoviv, 0, 0, true, nowRel);
+      it = storeVivify(mfKey, mfKeyLen, vivifiedTtl(p), 0, 0, true, nowRel);
       created = it != 0 && storeVivified();
     }
     if (it == 0) {
@@ -134,8 +145,8 @@ function mg(conn: u32, s: usize, p: usize): void {
     const vlen = itemValueLen(it);
     const bits = itemMetaBits(it);
     const exptime = itemExptime(it);
-    // T applies in token order: a t before it shows the TTL from before
-    let shownTtl = mfNewTtl && !created ? storeSetTtlPrevious() : exptime;
+    // T (and N on a created item) apply in token order: a t before them shows the TTL from before
+    let shownTtl = created ? 0 : mfNewTtl ? storeSetTtlPrevious() : exptime;
     let q = q0;
     if (mfValue) { q += putStr(q, "VA "); q += writeU64(q, vlen); } else q += putStr(q, "HD");
     let won = created;
@@ -145,7 +156,8 @@ function mg(conn: u32, s: usize, p: usize): void {
         if ((bits & META_WON) == 0 && !created && exptime != 0 && exptime < mfRecache) won = true;
       } else if (f == 0x73) q = putFlagNumber(q, f, vlen);
       else if (f == 0x74) q = putTtl(q, shownTtl, nowRel);
-      else if (f == 0x54) shownTtl = exptime;
+      else if (f == 0x54) shownTtl = mfExptime;
+      else if (f == 0x4e) { if (created) shownTtl = mfAutoviv; }
       else if (f == C_C) q = putFlagNumber(q, f, itemCas(it));
       else if (f == 0x66) q = putFlagNumber(q, f, itemFlags(it));
       else if (f == 0x6c) q = putFlagNumber(q, f, <u64>since(itemTime(it)));
