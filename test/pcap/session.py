@@ -80,7 +80,13 @@ def expiry(s):
 def errors(s):
     one_line(s, b"bogus\r\n", b"set x 0 0 3\r\nabcd\r\n", b"get\r\n", b"set " + b"k" * 251 + b" 0 0 1\r\nx\r\n",
              b"incr x notanumber\r\n", b"set s 0 0 3\r\nabc\r\n", b"incr s 1\r\n", b"cas s 0 0 1 999\r\nz\r\n",
-             b"add s 0 0 1\r\nz\r\n", b"replace nope 0 0 1\r\nz\r\n", b"verbosity 1\r\n")
+             b"add s 0 0 1\r\nz\r\n", b"replace nope 0 0 1\r\nz\r\n", b"verbosity 1\r\n",
+             b"set neg 0 0 -1\r\n", b"get " + b"k" * 251 + b"\r\n", b"touch s abc\r\n", b"incr nope 1\r\n",
+             b"incr s 18446744073709551616\r\n", b"delete s 1\r\n", b"flush_all abc\r\n",
+             b"cas s 0 0 1\r\nz\r\n", b"decr s -1\r\n", b"verbosity\r\n", b"gat\r\n", b"touch s\r\n")
+    # over -I (1m): refused, and the value is skipped so the stream stays in step
+    ask(s, b"set big 0 0 1048577\r\n" + b"b" * 1048577 + b"\r\n", b"\r\n")
+    one_line(s, b"get big\r\n")
     s.sendall(b"quit\r\n")
 
 
