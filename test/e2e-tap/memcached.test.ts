@@ -35,15 +35,17 @@ describe("memcached over TAP (userspace TCP/IP)", () => {
     expect(r.stdout, report(r, s)).toMatch(/^ping: 3 sent, 3 answered$/m);
   });
 
-  it("passes memccapable -a (27 ascii checks)", async () => {
+  it("passes memccapable with no filter (27 ascii + 27 binary checks)", async () => {
     const s = server!;
-    const r = await s.exec(["memccapable", "-h", s.ip, "-p", String(s.port), "-a"], 60_000);
+    const r = await s.exec(["memccapable", "-h", s.ip, "-p", String(s.port)], 60_000);
     const out = `${r.stdout}\n${r.stderr}`;
-    const passed = out.split("\n").filter((l) => /^ascii \S.*\[pass\]\s*$/.test(l));
+    const passed = (proto: string) =>
+      out.split("\n").filter((l) => new RegExp(`^${proto} \\S.*\\[pass\\]\\s*$`).test(l)).length;
     const failed = out.split("\n").filter((l) => /\[FAIL\]/.test(l));
     expect(failed, report(r, s)).toEqual([]);
     expect(r.status, report(r, s)).toBe(0);
-    expect(passed.length, report(r, s)).toBe(27);
+    expect(passed("ascii"), report(r, s)).toBe(27);
+    expect(passed("binary"), report(r, s)).toBe(27);
   });
 
   it("works with pymemcache", async () => {
