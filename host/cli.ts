@@ -37,7 +37,27 @@ export interface Config {
   readonly tap: string | undefined;
   /** The userspace stack's settings (--ip, --gateway, --mac, --mtu); undefined with kernel sockets. */
   readonly net: NetConfig | undefined;
+  /** --dpdk: serve through a DPDK port with the userspace stack; undefined = TAP or kernel sockets. */
+  readonly dpdk: DpdkConfig | undefined;
 }
+
+/** The DPDK backend's settings (docs/dpdk.md, "Running with DPDK"). */
+export interface DpdkConfig {
+  /** --dpdk: the EAL arguments, as one string (split with splitEalArgs). */
+  readonly eal: string;
+  /** --port-id: the DPDK port to serve on (default 0). */
+  readonly portId: number;
+  /** false with --no-zero-copy: mbuf pools in DPDK memory, frames copied in and out of Wasm memory. */
+  readonly zeroCopy: boolean;
+  /** --idle-backoff-us: how long a worker sleeps after a run of empty polls; 0 = busy-poll. */
+  readonly idleBackoffUs: number;
+  /** --mac was given (else the stack takes the port's MAC). */
+  readonly macGiven: boolean;
+}
+
+/** Default --idle-backoff-us, and its largest value. */
+export const IDLE_BACKOFF_US_DEFAULT = 100;
+export const IDLE_BACKOFF_US_MAX = 100_000;
 
 /** Addresses of the userspace TCP/IP stack. IPv4 addresses are u32 in host byte order (10.0.0.2 = 0x0a000002). */
 export interface NetConfig {
@@ -98,7 +118,16 @@ Userspace TCP/IP over a TAP device (instead of kernel sockets):
       --mtu=<num>           IP MTU, ${MTU_MIN}..${MTU_MAX} (default: the interface's)
       --faults=<spec>       inject frame faults in both directions, seeded:
                             loss=P,reorder=P,dup=P,corrupt=P,seed=N[,delay=MS]
-                            (userspace TCP/IP only; no effect on kernel sockets)
+                            (TAP only; no effect on kernel sockets)
+
+Userspace TCP/IP over a DPDK port (docs/dpdk.md; --ip, --gateway, --mac, --mtu as above):
+      --dpdk="<EAL args>"   start DPDK's EAL with these arguments and serve on
+                            a port, one queue and one thread per -t (RSS)
+      --port-id=<num>       the DPDK port (default: 0)
+      --no-zero-copy        copy frames between DPDK's mbufs and Wasm memory
+                            (default: the mbuf pools live inside Wasm memory)
+      --idle-backoff-us=<n> after a run of empty polls a worker sleeps n us
+                            (default: ${IDLE_BACKOFF_US_DEFAULT}; 0 = busy-poll, max ${IDLE_BACKOFF_US_MAX})
 
 Replay a capture through one core on the capture's clock (docs/replay.md):
   wasmcached replay CAPTURE.pcap [--out=OUT.pcap] [--check] [--app=...]
@@ -107,7 +136,7 @@ Replay a capture through one core on the capture's clock (docs/replay.md):
 All data lives in one 32-bit WebAssembly memory, so memory (-m), the index,
 connection buffers (-c) and per-thread state together are capped at 4 GiB.
 Transport: kernel TCP sockets (epoll, one SO_REUSEPORT listener per thread),
-or with --tap the userspace TCP/IP stack in WebAssembly.
+or with --tap / --dpdk the userspace TCP/IP stack in WebAssembly.
 `;
 }
 
@@ -210,24 +239,52 @@ function parseApp(text: string): string {
 
 type Values = Partial<Record<string, string | boolean | boolean[]>>;
 
-/** --tap and the flags that only mean something with it. */
-function parseNet(values: Values, port: number): { tap: string | undefined; net: NetConfig | undefined } {
+/** --dpdk and the flags that only mean something with it. */
+function parseDpdk(values: Values): DpdkConfig | undefined {
+  const str = (k: string) => values[k] as string | undefined;
+  const eal = str("dpdk");
+  if (eal === undefined) {
+    const stray = ["port-id", "no-zero-copy", "idle-backoff-us"].filter((k) => values[k] !== undefined);
+    if (stray.length > 0) throw new UsageError("ERR_NEEDS_DPDK", `--${stray[0]} configures the DPDK backend: it needs --dpdk`);
+    return undefined;
+  }
+  if (values.tap !== undefined) throw new UsageError("ERR_TAP_AND_DPDK", "--tap and --dpdk are two backends: choose one");
+  if (values.faults !== undefined) {
+    throw new UsageError("ERR_FAULTS_WITH_DPDK", "--faults restages frames, which a DPDK device cannot have: use it with --tap");
+  }
+  const portText = str("port-id");
+  const backoffText = str("idle-backoff-us");
+  return Object.freeze({
+    eal,
+    portId: portText === undefined ? 0 : positiveInt("--port-id", portText, 0, 65535),
+    zeroCopy: values["no-zero-copy"] !== true,
+    idleBackoffUs: backoffText === undefined ? IDLE_BACKOFF_US_DEFAULT : positiveInt("--idle-backoff-us", backoffText, 0, IDLE_BACKOFF_US_MAX),
+    macGiven: values.mac !== undefined,
+  });
+}
+
+/** --tap or --dpdk, and the flags that only mean something with them. */
+function parseNet(values: Values, port: number, dpdk: DpdkConfig | undefined): { tap: string | undefined; net: NetConfig | undefined } {
   const str = (k: string) => values[k] as string | undefined;
   const tap = str("tap");
-  if (tap === undefined) {
+  const flag = dpdk ? "--dpdk" : "--tap";
+  if (tap === undefined && dpdk === undefined) {
     const stray = ["ip", "gateway", "mac", "mtu"].filter((k) => values[k] !== undefined);
     if (stray.length > 0) {
-      throw new UsageError("ERR_NEEDS_TAP", `--${stray[0]} configures the userspace TCP/IP stack: it needs --tap`);
+      throw new UsageError("ERR_NEEDS_TAP", `--${stray[0]} configures the userspace TCP/IP stack: it needs --tap or --dpdk`);
     }
     return { tap: undefined, net: undefined };
   }
-  checkTapName(tap);
+  if (tap !== undefined) checkTapName(tap);
   if (values.listen !== undefined) {
-    throw new UsageError("ERR_LISTEN_WITH_TAP", "-l is for kernel sockets; with --tap the address is --ip");
+    throw new UsageError("ERR_LISTEN_WITH_TAP", `-l is for kernel sockets; with ${flag} the address is --ip`);
   }
-  if (port === 0) throw new UsageError("ERR_PORT_ZERO_TAP", "-p 0 (any free port) is for kernel sockets; give --tap a port");
+  if (port === 0) throw new UsageError("ERR_PORT_ZERO_TAP", `-p 0 (any free port) is for kernel sockets; give ${flag} a port`);
   const ipText = str("ip");
-  if (ipText === undefined) throw new UsageError("ERR_TAP_NEEDS_IP", "--tap needs --ip a.b.c.d/nn (our address on the TAP)");
+  if (ipText === undefined) {
+    if (dpdk) throw new UsageError("ERR_DPDK_NEEDS_IP", "--dpdk needs --ip a.b.c.d/nn (our address on the DPDK port)");
+    throw new UsageError("ERR_TAP_NEEDS_IP", "--tap needs --ip a.b.c.d/nn (our address on the TAP)");
+  }
   const { ip, prefix } = parseIpPrefix(ipText);
   let gateway = 0;
   const gwText = str("gateway");
@@ -267,15 +324,32 @@ const options = {
   gateway: { type: "string" },
   mac: { type: "string" },
   mtu: { type: "string" },
+  dpdk: { type: "string" },
+  "port-id": { type: "string" },
+  "no-zero-copy": { type: "boolean" },
+  "idle-backoff-us": { type: "string" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean", short: "V" },
 } as const;
+
+/**
+ * `--dpdk "<EAL args>"`: EAL arguments start with a dash, which parseArgs
+ * takes for a missing value; join the flag and its value into --dpdk=....
+ */
+function joinDpdkValue(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === "--dpdk" && i + 1 < argv.length) out.push(`--dpdk=${argv[++i]}`);
+    else out.push(argv[i]);
+  }
+  return out;
+}
 
 /** Parses argv (without node and the script). Throws UsageError; never exits. */
 export function parseCli(argv: readonly string[], cpus?: number): CliResult {
   let values;
   try {
-    ({ values } = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }));
+    ({ values } = parseArgs({ args: joinDpdkValue(argv), options, strict: true, allowPositionals: false }));
   } catch (err) {
     const code = (err as { code?: string }).code ?? "ERR_PARSE_ARGS";
     throw new UsageError(code, (err as Error).message);
@@ -297,10 +371,11 @@ export function parseCli(argv: readonly string[], cpus?: number): CliResult {
     throw new UsageError("ERR_ITEM_SIZE_TOO_LARGE", "Cannot set item size limit higher than 128 megabytes.");
   }
   const port = values.port === undefined ? 11211 : positiveInt("-p", values.port, 0, 65535);
-  const { tap, net } = parseNet(values, port);
+  const dpdk = parseDpdk(values);
+  const { tap, net } = parseNet(values, port, dpdk);
   const warnings: string[] = [];
   let threads = values.threads === undefined ? defaultThreads(cpus) : positiveInt("-t", values.threads, 1, THREADS_MAX);
-  if (tap === undefined && values.faults !== undefined) {
+  if (tap === undefined && dpdk === undefined && values.faults !== undefined) {
     warnings.push("--faults has no effect on kernel sockets (it acts on frames: use it with --tap)");
   }
   if (tap !== undefined) {
@@ -323,6 +398,7 @@ export function parseCli(argv: readonly string[], cpus?: number): CliResult {
     app: values.app === undefined ? DEFAULT_APP : parseApp(values.app),
     tap,
     net,
+    dpdk,
   };
   return { kind: "run", config: Object.freeze(config), warnings };
 }

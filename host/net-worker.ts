@@ -8,11 +8,18 @@
 // poll() on the device's fd until a frame arrives, the stack's next timer
 // (net_poll_at) or the device's (pollAt) is due, or IDLE_MAX_MS passes (to
 // notice SHUTDOWN): an idle server does not burn a core.
+//
+// The same loop drives a DPDK queue (DpdkDevice, docs/dpdk.md): there a
+// burst is one FFI call (`burst`: send, receive, offer tx mbufs) and one
+// net_poll, and a polled device has no fd, so after IDLE_SPINS empty bursts
+// the worker sleeps --idle-backoff-us between polls (0: busy-poll).
 import v8 from "node:v8";
 import { parentPort, workerData } from "node:worker_threads";
 import { BURST_MAX, Burst, type Device, FRAME_CAP } from "./devices/device.js";
 import { type FaultConfig, FaultInjector } from "./devices/faults.js";
 import { TapDevice } from "./devices/tap.js";
+import { DeviceRegion } from "./devices/device.js";
+import { DpdkDevice, availOf, rxOf } from "./devices/dpdk.js";
 import { ModuleError } from "./errors.js";
 import { CONTROL_BASE, CONTROL_SIZE, type Layout, shutdownRequested } from "./layout.js";
 import { EINTR, type Libc, POLLFD_SIZE, POLLIN, libc, sysError } from "./libc.js";
@@ -27,16 +34,41 @@ export interface TapHandle {
   readonly mtu: number;
 }
 
-/** What main.ts hands a net worker. */
+/** A DPDK queue the main thread set up (DpdkPort.setupQueue) for this worker. */
+export interface DpdkHandle {
+  readonly qid: number;
+  readonly zeroCopy: boolean;
+  /** Sleep after a run of empty polls, in microseconds; 0 = busy-poll. */
+  readonly idleBackoffUs: number;
+  /** Largest frame, Ethernet header included. */
+  readonly maxFrame: number;
+}
+
+/** What main.ts hands a net worker: a TAP or a DPDK queue. */
 export interface NetWorkerInit {
   readonly core: number;
   readonly memory: WebAssembly.Memory;
   readonly modules: NetModuleSet;
   readonly layout: Layout;
   readonly verbosity: number;
-  readonly tap: TapHandle;
+  readonly tap?: TapHandle;
+  readonly dpdk?: DpdkHandle;
   readonly faults: FaultConfig | undefined;
 }
+
+/** A device whose one call per burst sends, receives and offers tx buffers itself (DpdkDevice). */
+export interface BurstDevice extends Device {
+  readonly offersTx: true;
+  /** Returns rx | sent << 8 | avail << 16 (rxOf, availOf). */
+  burst(txCount: number, rxMax?: number): number;
+}
+
+function isBurstDevice(d: Device): d is BurstDevice {
+  return (d as Partial<BurstDevice>).offersTx === true && typeof (d as Partial<BurstDevice>).burst === "function";
+}
+
+/** Empty bursts in a row before a polled device's worker starts sleeping between polls. */
+export const IDLE_SPINS = 256;
 
 /** Longest sleep between looks at the SHUTDOWN word. */
 export const IDLE_MAX_MS = 100;
@@ -60,6 +92,7 @@ export class NetLoop {
   private readonly tx: Burst;
   private readonly rxBuffers: number;
   private readonly txBuffers: number;
+  private readonly burstDevice: BurstDevice | undefined;
   /** Descriptors [0, n) the last burst used, to offer again (the rest still offer their empty buffer). */
   private rxUsed = BURST_MAX;
   private txUsed = BURST_MAX;
@@ -72,9 +105,12 @@ export class NetLoop {
     if (this.txBuffers + BURST_MAX * FRAME_CAP > bytes.length) {
       throw new ModuleError("ERR_NET_BUFFERS", "net_frame_buffers() is outside the memory");
     }
+    this.burstDevice = isBurstDevice(device) ? device : undefined;
+    if (this.burstDevice) this.txUsed = 0; // nothing built yet: the first burst sends nothing
   }
 
   step(now: number): StepResult {
+    if (this.burstDevice) return this.burstStep(this.burstDevice, now);
     const { rx, tx, device, stack } = this;
     rx.offer(this.rxBuffers, this.rxUsed);
     const received = device.receive(rx, BURST_MAX, now);
@@ -85,6 +121,29 @@ export class NetLoop {
     this.txUsed = built;
     device.transmit(tx, built, now); // also with 0: wrappers release frames they hold
     return { received, sent: built };
+  }
+
+  /**
+   * A device that offers its own tx buffers (DPDK): one call sends what the
+   * last net_poll built, receives, and offers fresh tx buffers; then one net_poll.
+   * The frames built here go out with the next burst (or `drain`).
+   */
+  private burstStep(device: BurstDevice, now: number): StepResult {
+    const r = device.burst(this.txUsed, BURST_MAX);
+    const received = rxOf(r);
+    const avail = availOf(r);
+    const built = this.stack.net_poll(received, avail, now) >>> 0;
+    if (built > avail) throw new ModuleError("ERR_NET_POLL", `net_poll returned ${built} frames for ${avail} buffers`);
+    this.txUsed = built;
+    return { received, sent: built };
+  }
+
+  /** Sends what the last net_poll built and is still waiting for the next burst (DPDK); receives nothing. */
+  drain(): void {
+    if (this.burstDevice && this.txUsed > 0) {
+      this.burstDevice.burst(this.txUsed, 0);
+      this.txUsed = 0;
+    }
   }
 
   /**
@@ -123,9 +182,15 @@ export class IdleWaiter {
   }
 }
 
-/** The device a worker polls: the adopted TAP, inside the fault injector when --faults. */
-export function workerDevice(init: NetWorkerInit, c: Libc): Device {
-  const { tap } = init;
+/** The device a worker polls: its DPDK queue, or the adopted TAP (inside the fault injector when --faults). */
+export function workerDevice(init: NetWorkerInit, c: Libc, rxDesc = 0): Device {
+  const { tap, dpdk } = init;
+  if (dpdk) {
+    // The stack's descriptor arrays and copy buffers are a DeviceRegion (docs/netstack.md).
+    const region = new DeviceRegion(new Uint8Array(init.memory.buffer), rxDesc);
+    return DpdkDevice.attach(dpdk.qid, region, dpdk.zeroCopy, { maxFrame: dpdk.maxFrame });
+  }
+  if (!tap) throw new ModuleError("ERR_NO_DEVICE", `core ${init.core}: neither a TAP nor a DPDK queue to poll`);
   const dev: Device = TapDevice.adopt(tap.fd, tap.ifname, { mac: tap.kernelMac, mtu: tap.mtu }, c);
   return init.faults ? new FaultInjector(dev, init.faults) : dev;
 }
@@ -157,7 +222,7 @@ export class NetWorker {
     const { netstack: net, app } = instantiateNetstack(memory, init.modules);
     this.net = net;
     initCore(layout, core, { name: "net_init", call: net.net_init }, app, init.modules.appName);
-    this.device = workerDevice(init, this.c);
+    this.device = workerDevice(init, this.c, net.net_rx_desc());
     this.loop = new NetLoop(net, this.device, new Uint8Array(memory.buffer));
     this.waiter = new IdleWaiter(this.c, this.device.fd);
     this.ctl32 = new Int32Array(memory.buffer, CONTROL_BASE, CONTROL_SIZE / 4);
@@ -166,6 +231,10 @@ export class NetWorker {
 
   /** Runs until the control block's SHUTDOWN word is set; then closes the device. */
   run(): void {
+    if (this.init.dpdk) {
+      this.runPolled(this.init.dpdk);
+      return;
+    }
     const { loop } = this;
     try {
       while (!shutdownRequested(this.ctl32)) {
@@ -180,6 +249,43 @@ export class NetWorker {
       }
     } finally {
       this.device.close();
+    }
+  }
+
+  /**
+   * A polled device (DPDK): busy-polls while frames flow; after IDLE_SPINS
+   * empty bursts sleeps idleBackoffUs between polls. On SHUTDOWN: sends what
+   * is built, gives every mbuf back (flush), reports the pool, closes.
+   */
+  private runPolled(dpdk: DpdkHandle): void {
+    const { loop } = this;
+    const dev = this.device as DpdkDevice;
+    const sleepMs = dpdk.idleBackoffUs / 1000;
+    dev.flush(); // attach offered tx mbufs: start from nothing lent, the state flush leaves at exit
+    const inUseAtStart = dev.counters().poolInUse;
+    let empty = 0;
+    try {
+      while (!shutdownRequested(this.ctl32)) {
+        const last = loop.step(Date.now());
+        if (last.received > 0 || last.sent > 0) {
+          empty = 0;
+        } else if (++empty >= IDLE_SPINS && sleepMs > 0) {
+          this.waiter.wait(sleepMs);
+        }
+      }
+      loop.drain();
+      dev.flush();
+      if (this.init.verbosity > 0) {
+        const c = dev.counters();
+        console.error(`wasmcached: core ${this.init.core}: ${dev.name} ${JSON.stringify(c)}`);
+        console.error(
+          `wasmcached: core ${this.init.core}: ${dev.name} mbufs in use at start ${inUseAtStart}, at exit ${c.poolInUse}` +
+            `${c.poolInUse === inUseAtStart ? "" : " (LEAK)"}`,
+        );
+        console.error(`wasmcached: core ${this.init.core}: stack ${stackCounters(this.net, this.init.memory)}`);
+      }
+    } finally {
+      dev.close();
     }
   }
 }

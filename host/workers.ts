@@ -48,12 +48,17 @@ function describe(err: unknown): string {
 
 /**
  * Starts one worker per init (`kind` tells the bundle which loop to run) and
- * resolves once all are ready (serving); rejects if any fails first.
+ * resolves once all are ready (serving); rejects if any fails first. Then the
+ * others are asked to stop with `stop` (the SHUTDOWN word) and given
+ * JOIN_TIMEOUT_MS to exit before being terminated: terminating a worker in the
+ * middle of its setup (koffi binding libc, DPDK attaching a queue) can abort
+ * the whole process.
  */
 export async function startWorkers(
   script: URL,
   inits: readonly { readonly core: number }[],
   kind: "socket-worker" | "net-worker" = "socket-worker",
+  stop?: () => void,
 ): Promise<WorkerPool> {
   let stopping = false;
   let rejectFailed!: (err: Error) => void;
@@ -88,6 +93,13 @@ export async function startWorkers(
     await Promise.race([Promise.all(ready), failed]);
   } catch (err) {
     stopping = true;
+    if (stop) {
+      stop();
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, JOIN_TIMEOUT_MS)));
+      await Promise.race([Promise.all(exits), timeout]);
+      clearTimeout(timer);
+    }
     await Promise.all(workers.map((w) => w.terminate()));
     throw err;
   }

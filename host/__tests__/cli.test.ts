@@ -47,6 +47,7 @@ describe("parseCli", () => {
       app: "memcached",
       tap: undefined,
       net: undefined,
+      dpdk: undefined,
     });
     expect(c).toHaveProperty("faults", undefined);
     expect(Object.isFrozen(c)).toBe(true);
@@ -80,7 +81,7 @@ describe("parseCli", () => {
       expect(help.text).toContain("4 GiB");
       expect(help.text).toMatch(/--app=<name\|path>/);
       expect(help.text).toMatch(/--tap=<name>/);
-      expect(help.text).not.toMatch(/WASMCACHED_APP|--dpdk/);
+      expect(help.text).not.toMatch(/WASMCACHED_APP/);
     }
     const version = parseCli(["--version"]);
     expect(version.kind === "version" && version.text).toMatch(/^wasmcached \S+ \(memcached 1\.6\.18\)\n$/);
@@ -122,6 +123,32 @@ describe("parseCli", () => {
     const quiet = parseCli(["--tap", "wc0", "--ip", "10.0.0.2/8"], 8);
     expect(quiet.kind === "run" && quiet.warnings).toEqual([]);
     expect(quiet.kind === "run" && quiet.config.threads).toBe(1);
+  });
+
+  it("reads --dpdk with its EAL arguments as one value, and the DPDK flags", () => {
+    const eal = "--no-huge -m 256 --no-pci -l 0 --vdev net_null0";
+    const c = run(["--dpdk", eal, "--ip", "10.77.0.2/24", "-t", "2"]);
+    expect(c).toMatchObject({ tap: undefined, threads: 2, port: 11211 });
+    expect(c.dpdk).toEqual({ eal, portId: 0, zeroCopy: true, idleBackoffUs: 100, macGiven: false });
+    expect(Object.isFrozen(c.dpdk)).toBe(true);
+    expect(c.net).toEqual({ ip: 0x0a4d0002, prefix: 24, gateway: 0, mac: 0x02000a4d0002, mtu: undefined });
+    const full = run([
+      `--dpdk=${eal}`, "--ip", "10.77.0.2/24", "--port-id", "1", "--no-zero-copy", "--idle-backoff-us", "0",
+      "--mac", "02:00:00:00:00:09", "--mtu", "1400", "--gateway", "10.77.0.1",
+    ]);
+    expect(full.dpdk).toEqual({ eal, portId: 1, zeroCopy: false, idleBackoffUs: 0, macGiven: true });
+    expect(full.net).toMatchObject({ mac: 0x020000000009, mtu: 1400, gateway: 0x0a4d0001 });
+    // -t is not capped as for a TAP: one queue per thread.
+    const r = parseCli(["--dpdk", eal, "--ip", "10.0.0.2/8"], 8);
+    expect(r.kind === "run" && r.config.threads).toBe(4);
+    expect(r.kind === "run" && r.warnings).toEqual([]);
+  });
+
+  it("documents the DPDK flags in --help", () => {
+    const help = parseCli(["--help"], 8);
+    for (const flag of ["--dpdk=", "--port-id=", "--no-zero-copy", "--idle-backoff-us="]) {
+      expect(help.kind === "help" && help.text).toContain(flag);
+    }
   });
 
   it("parses and formats addresses", () => {
@@ -188,6 +215,19 @@ describe("parseCli", () => {
     [["--tap", "wc0", "--ip", "10.0.0.2/24", "--mac", "00:00:00:00:00:00"], "ERR_BAD_MAC"],
     [["--tap", "wc0", "--ip", "10.0.0.2/24", "--mtu", "575"], "ERR_OUT_OF_RANGE"],
     [["--tap", "wc0", "--ip", "10.0.0.2/24", "--mtu", "2035"], "ERR_OUT_OF_RANGE"],
+    [["--dpdk", "-l 0 --vdev net_null0"], "ERR_DPDK_NEEDS_IP"],
+    [["--dpdk", "-l 0", "--tap", "wc0", "--ip", "10.0.0.2/24"], "ERR_TAP_AND_DPDK"],
+    [["--dpdk", "-l 0", "--ip", "10.0.0.2/24", "--faults", "loss=0.1"], "ERR_FAULTS_WITH_DPDK"],
+    [["--dpdk", "-l 0", "--ip", "10.0.0.2/24", "-l", "10.0.0.2"], "ERR_LISTEN_WITH_TAP"],
+    [["--dpdk", "-l 0", "--ip", "10.0.0.2/24", "-p", "0"], "ERR_PORT_ZERO_TAP"],
+    [["--dpdk", "-l 0", "--ip", "10.0.0.2/24", "--port-id", "x"], "ERR_NOT_A_NUMBER"],
+    [["--dpdk", "-l 0", "--ip", "10.0.0.2/24", "--port-id", "65536"], "ERR_OUT_OF_RANGE"],
+    [["--dpdk", "-l 0", "--ip", "10.0.0.2/24", "--idle-backoff-us", "100001"], "ERR_OUT_OF_RANGE"],
+    [["--dpdk"], "ERR_PARSE_ARGS_INVALID_OPTION_VALUE"],
+    [["--port-id", "1"], "ERR_NEEDS_DPDK"],
+    [["--no-zero-copy"], "ERR_NEEDS_DPDK"],
+    [["--idle-backoff-us", "10"], "ERR_NEEDS_DPDK"],
+    [["--tap", "wc0", "--ip", "10.0.0.2/24", "--no-zero-copy"], "ERR_NEEDS_DPDK"],
   ])("rejects %j with %s", (argv, code) => {
     expect(usageError(argv as string[]).code).toBe(code);
   });

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { BURST_MAX, DESC_SIZE, FRAME_CAP } from "../devices/device.js";
 import { FaultInjector, NO_FAULTS } from "../devices/faults.js";
 import { memLink } from "../devices/memlink.js";
-import { IDLE_MAX_MS, IdleWaiter, NetLoop, type NetPort } from "../net-worker.js";
+import { type BurstDevice, IDLE_MAX_MS, IdleWaiter, NetLoop, type NetPort } from "../net-worker.js";
 import { libc } from "../libc.js";
 import { drain, numbered, seqOf, send, wasmRegion } from "../devices/__tests__/support.js";
 
@@ -103,6 +103,109 @@ describe("NetLoop", () => {
     const [ours] = memLink();
     stack.net_frame_buffers = () => stack.bytes.length - FRAME_CAP;
     expect(() => new NetLoop(stack, ours, stack.bytes)).toThrow(/outside the memory/);
+  });
+});
+
+/**
+ * A polled device with its own tx buffers (the DPDK device's contract): each
+ * burst sends `txCount` tx descriptors, delivers queued frames into the rx
+ * descriptors (its own buffers) and offers `offer` tx buffers of its own.
+ */
+class FakeBurstDevice implements BurstDevice {
+  readonly name = "fake-burst";
+  readonly maxFrame = 1514;
+  readonly fd = -1;
+  readonly offersTx = true;
+  readonly calls: Array<[number, number]> = [];
+  readonly sent: Uint8Array[] = [];
+  readonly inbox: Uint8Array[] = [];
+  offer = 8;
+  private readonly dv: DataView;
+  /** Device-owned buffers: rx at `own`, tx after. */
+  private readonly own: number;
+
+  constructor(private readonly stack: Reflector) {
+    this.dv = new DataView(stack.bytes.buffer);
+    this.own = stack.net_frame_buffers(); // anywhere in the memory the stack can reach
+  }
+
+  burst(txCount: number, rxMax = BURST_MAX): number {
+    this.calls.push([txCount, rxMax]);
+    const { dv } = this;
+    const rxd = this.stack.net_rx_desc();
+    const txd = this.stack.net_tx_desc();
+    for (let i = 0; i < txCount; i++) {
+      const a = dv.getUint32(txd + i * DESC_SIZE, true);
+      const l = dv.getUint32(txd + i * DESC_SIZE + 4, true);
+      this.sent.push(this.stack.bytes.slice(a, a + l));
+    }
+    let rx = 0;
+    while (rx < rxMax && this.inbox.length > 0) {
+      const f = this.inbox.shift()!;
+      const at = this.own + rx * FRAME_CAP;
+      this.stack.bytes.set(f, at);
+      dv.setUint32(rxd + rx * DESC_SIZE, at, true);
+      dv.setUint32(rxd + rx * DESC_SIZE + 4, f.length, true);
+      rx++;
+    }
+    for (let i = 0; i < this.offer; i++) {
+      dv.setUint32(txd + i * DESC_SIZE, this.own + (BURST_MAX + i) * FRAME_CAP, true);
+      dv.setUint32(txd + i * DESC_SIZE + 4, FRAME_CAP, true);
+    }
+    return rx | (txCount << 8) | (this.offer << 16);
+  }
+
+  receive(): number {
+    throw new Error("the loop must use burst()");
+  }
+
+  transmit(): number {
+    throw new Error("the loop must use burst()");
+  }
+
+  pollAt(now: number): number {
+    return now;
+  }
+
+  counters() {
+    return {};
+  }
+
+  close(): void {}
+}
+
+describe("NetLoop over a device with its own tx buffers (DPDK's burst)", () => {
+  it("makes one burst call per step, sending what the previous net_poll built, and drains the last", () => {
+    const stack = new Reflector();
+    const dev = new FakeBurstDevice(stack);
+    const loop = new NetLoop(stack, dev, stack.bytes);
+    const frames = Array.from({ length: 12 }, (_, i) => numbered(i, 60 + i));
+    dev.inbox.push(...frames.slice(0, 5));
+    expect(loop.step(0)).toEqual({ received: 5, sent: 5 });
+    expect(dev.calls).toEqual([[0, BURST_MAX]]);
+    dev.inbox.push(...frames.slice(5));
+    // 7 frames in, but only 8 tx buffers offered and the reflector answers min(rx, avail).
+    expect(loop.step(0)).toEqual({ received: 7, sent: 7 });
+    expect(dev.calls[1]).toEqual([5, BURST_MAX]);
+    expect(loop.step(0)).toEqual({ received: 0, sent: 0 });
+    expect(dev.calls[2]).toEqual([7, BURST_MAX]);
+    loop.drain(); // nothing built since: no call
+    expect(dev.calls.length).toBe(3);
+    dev.inbox.push(numbered(99, 64));
+    loop.step(0);
+    loop.drain();
+    expect(dev.calls[4]).toEqual([1, 0]);
+    expect(dev.sent.map(seqOf)).toEqual([...frames.map((_, i) => i), 99]);
+    expect(stack.polls).toBe(4);
+  });
+
+  it("refuses a net_poll that builds more frames than the device offered", () => {
+    const stack = new Reflector();
+    const dev = new FakeBurstDevice(stack);
+    dev.offer = 2;
+    stack.net_poll = () => 3;
+    const loop = new NetLoop(stack, dev, stack.bytes);
+    expect(() => loop.step(0)).toThrow(/net_poll returned 3 frames for 2 buffers/);
   });
 });
 

@@ -1,0 +1,213 @@
+// wasmcached over DPDK (issue 6), one server process per scenario (EAL
+// initialises once per process):
+//  - a net_tap vdev whose kernel interface the test moves into a network
+//    namespace it makes (as test/e2e-tap does): the kernel is the peer;
+//    memccapable -a and pymemcache through DPDK, the userspace stack and Wasm;
+//  - net_null with zero-copy for a few seconds (a flood of frames the stack
+//    drops): no trap, every mbuf back in its pool at exit (the -v exit report);
+//  - SIGTERM under that load: exit 0; bad EAL arguments, no port, a port id
+//    past the last: a clear message and a non-zero exit.
+// Needs root, /dev/net/tun, iproute2, DPDK and build/libwcdpdk.so (`npm run
+// build` with libdpdk-dev installed): without them the tests fail, not skip.
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { repoRoot, requireTool, wasmcachedEntry } from "../support/server.mjs";
+
+const python = "/usr/bin/python3";
+const clients = fileURLToPath(new URL("../e2e-tap/clients.py", import.meta.url));
+const shim = fileURLToPath(new URL("../../build/libwcdpdk.so", import.meta.url));
+const PORT = 11211;
+/** The EAL flags that work without hugepages or a DPDK NIC (FACTS.md). */
+const EAL = "--no-huge -m 256 --no-pci --no-shconf --no-telemetry -l 0";
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function requirePrivileges(): void {
+  if (typeof process.getuid !== "function" || process.getuid() !== 0) throw new Error("the DPDK e2e tests need root");
+  if (!existsSync("/dev/net/tun")) throw new Error("/dev/net/tun is missing (modprobe tun)");
+  if (!existsSync(wasmcachedEntry)) throw new Error(`${wasmcachedEntry} does not exist: run \`npm run build\``);
+  if (!existsSync(shim)) throw new Error(`${shim} does not exist: apt-get install dpdk libdpdk-dev pkg-config; npm run build`);
+}
+
+function ip(args: string[]): void {
+  const r = spawnSync("ip", args, { encoding: "utf8" });
+  if (r.error) throw new Error(`ip ${args.join(" ")}: ${r.error.message} (apt-get install iproute2)`);
+  if (r.status !== 0) throw new Error(`ip ${args.join(" ")} exited ${r.status}: ${r.stderr}`);
+}
+
+interface Server {
+  child: ChildProcess;
+  exited: Promise<number | string>;
+  output(): string;
+  /** SIGTERM (SIGKILL after 5 s); resolves to the exit code. */
+  stop(): Promise<number | string>;
+}
+
+/** Runs wasmcached with `args`; resolves once it prints its banner (rejects if it exits first). */
+async function startServer(args: string[]): Promise<Server> {
+  const child = spawn(process.execPath, [wasmcachedEntry, ...args], { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  child.stdout!.on("data", (d) => (out += d));
+  child.stderr!.on("data", (d) => (out += d));
+  const exited = new Promise<number | string>((resolve) => {
+    child.once("exit", (code, signal) => resolve(code ?? signal ?? -1));
+    child.once("error", (err) => resolve(`spawn error: ${err.message}`));
+  });
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      process.kill(child.pid!, "SIGTERM");
+      const timer = setTimeout(() => {
+        if (child.exitCode === null && child.signalCode === null) process.kill(child.pid!, "SIGKILL");
+      }, 5000);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
+    }
+    return exited;
+  };
+  const deadline = Date.now() + 20_000;
+  while (!/serving \S+ on /.test(out)) {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`server exited before serving:\n${out}`);
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`server did not start in 20 s:\n${out}`);
+    }
+    await sleep(20);
+  }
+  return { child, exited, output: () => out, stop };
+}
+
+/** Runs wasmcached to completion (for startup errors). */
+function runServer(args: string[]): { status: number | null; signal: string | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [wasmcachedEntry, ...args], { cwd: repoRoot, encoding: "utf8", timeout: 20_000 });
+  return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
+}
+
+function execIn(ns: string, argv: string[], timeoutMs: number): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const c = spawn("ip", ["netns", "exec", ns, ...argv], { stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    c.stdout.on("data", (d) => (stdout += d));
+    c.stderr.on("data", (d) => (stderr += d));
+    const timer = setTimeout(() => {
+      stderr += `\n(killed after ${timeoutMs} ms)`;
+      c.kill("SIGKILL");
+    }, timeoutMs);
+    c.once("close", (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr });
+    });
+  });
+}
+
+describe.each([1, 2])("memcached over DPDK net_tap with -t %i (kernel peer in a namespace)", (threads) => {
+  const ns = `wc-dpdk-${process.pid}-${threads}`;
+  const ifname = `wcd${process.pid % 1_000_000}x${threads}`.slice(0, 15);
+  const a = 100 + ((process.pid >> 8) % 100);
+  const b = ((process.pid & 0xff) ^ 0x55) + threads - 1 & 0xff;
+  const serverIp = `10.${a}.${b}.2`;
+  const kernelIp = `10.${a}.${b}.1`;
+  let server: Server | undefined;
+  const report = (r: { stdout: string; stderr: string }) =>
+    `--- client stdout\n${r.stdout}\n--- client stderr\n${r.stderr}\n--- server\n${server?.output()}`;
+
+  beforeAll(async () => {
+    requirePrivileges();
+    requireTool("memccapable", "apt-get install libmemcached-tools");
+    ip(["netns", "add", ns]);
+    server = await startServer([
+      "--dpdk", `${EAL} --vdev net_tap0,iface=${ifname}`, "--ip", `${serverIp}/24`, "-p", String(PORT), "-t", String(threads), "-m", "64", "-v",
+    ]);
+    // The PMD made the interface in our namespace; its fd keeps working after the move.
+    ip(["link", "set", ifname, "netns", ns]);
+    ip(["-n", ns, "addr", "add", `${kernelIp}/24`, "dev", ifname]);
+    ip(["-n", ns, "link", "set", "lo", "up"]);
+    ip(["-n", ns, "link", "set", ifname, "up"]);
+  }, 30_000);
+
+  afterAll(async () => {
+    await server?.stop();
+    spawnSync("ip", ["netns", "del", ns]);
+    spawnSync("ip", ["link", "del", ifname], { stdio: "ignore" });
+  });
+
+  it("says it chose DPDK, where it serves and how to choose otherwise", () => {
+    expect(server!.output()).toMatch(
+      new RegExp(`wasmcached: serving memcached on ${serverIp.replace(/\./g, "\\.")}:${PORT} via DPDK port 0 \\(net_tap0, .*zero-copy.*without --dpdk: --tap NAME, or kernel sockets`),
+    );
+  });
+
+  it("passes memccapable -a (27 ascii checks)", async () => {
+    const r = await execIn(ns, ["memccapable", "-h", serverIp, "-p", String(PORT), "-a"], 40_000);
+    const out = `${r.stdout}\n${r.stderr}`;
+    const passed = out.split("\n").filter((l) => /^ascii \S.*\[pass\]\s*$/.test(l));
+    const failed = out.split("\n").filter((l) => /\[FAIL\]/.test(l));
+    expect(failed, report(r)).toEqual([]);
+    expect(r.status, report(r)).toBe(0);
+    expect(passed.length, report(r)).toBe(27);
+  }, 45_000);
+
+  it("works with pymemcache", async () => {
+    const r = await execIn(ns, [python, clients, "pymemcache", serverIp, String(PORT)], 40_000);
+    expect(r.status, report(r)).toBe(0);
+    expect(r.stdout, report(r)).toMatch(/^pymemcache: \d+ checks passed$/m);
+  }, 45_000);
+
+  it("exits 0 on SIGTERM, every mbuf back in its pool", async () => {
+    const s = server!;
+    server = undefined;
+    const code = await s.stop();
+    expect(code, s.output()).toBe(0);
+    for (let q = 0; q < threads; q++) {
+      expect(s.output()).toMatch(new RegExp(`core ${q}: dpdk:q${q} mbufs in use at start (\\d+), at exit \\1\n`));
+    }
+  }, 15_000);
+});
+
+describe("DPDK net_null soak and shutdown", () => {
+  beforeAll(() => requirePrivileges());
+
+  it("soaks with zero-copy and two queues: no trap, mbufs back to their start, exit 0 on SIGTERM under load", async () => {
+    const s = await startServer(["--dpdk", `${EAL} --vdev net_null0`, "--ip", "10.99.0.2/24", "-t", "2", "-v"]);
+    await sleep(4000);
+    expect(s.child.exitCode, s.output()).toBeNull(); // still serving: no trap
+    const code = await s.stop(); // net_null delivers frames as fast as the workers poll: SIGTERM under load
+    const out = s.output();
+    expect(code, out).toBe(0);
+    expect(out).toMatch(/net_null0, net_null, .*2 queues, .*zero-copy/);
+    for (const q of [0, 1]) {
+      expect(out).toMatch(new RegExp(`core ${q}: dpdk:q${q} mbufs in use at start (\\d+), at exit \\1\\n`));
+      const counters = JSON.parse(new RegExp(`core ${q}: dpdk:q${q} (\\{.*\\})`).exec(out)![1]);
+      expect(counters.rx, out).toBeGreaterThan(100_000);
+      expect(counters.txInvalid, out).toBe(0);
+      expect(counters.held, out).toBe(0);
+    }
+    expect(out).not.toMatch(/RuntimeError|unreachable|internal error/);
+  }, 20_000);
+
+  it("copies without zero-copy as well", async () => {
+    const s = await startServer(["--dpdk", `${EAL} --vdev net_null0`, "--ip", "10.99.0.2/24", "-t", "1", "--no-zero-copy", "-v"]);
+    await sleep(1000);
+    const code = await s.stop();
+    expect(code, s.output()).toBe(0);
+    expect(s.output()).toMatch(/net_null0, net_null, .*copying/);
+    expect(s.output()).toMatch(/core 0: dpdk:q0:copy mbufs in use at start (\d+), at exit \1\n/);
+  }, 20_000);
+
+  it.each([
+    ["bad EAL arguments", `${EAL} --no-such-eal-flag --vdev net_null0`, [], 64, /wasmcached: DPDK: /],
+    ["an EAL argument that would exit", `${EAL} --help`, [], 64, /wasmcached: DPDK: /],
+    ["no port", EAL, [], 78, /wasmcached: DPDK: .*port/i],
+    ["an unknown vdev driver", `${EAL} --vdev net_nosuchdriver0`, [], 64, /wasmcached: DPDK: .*device argument/],
+    ["a vdev that fails to probe", `${EAL} --vdev net_null0,bogus=1`, [], 78, /wasmcached: DPDK: no DPDK port/],
+    ["a port id past the last", `${EAL} --vdev net_null0`, ["--port-id", "3"], 78, /--port-id 3, but EAL found 1 port/],
+  ])("refuses %s with a clear message and a non-zero exit", (_what, eal, extra, status, message) => {
+    const r = runServer(["--dpdk", eal, "--ip", "10.99.0.2/24", ...(extra as string[])]);
+    expect(r.signal, r.stderr).toBeNull();
+    expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(status);
+    expect(r.stderr).toMatch(message as RegExp);
+    expect(r.stderr).not.toMatch(/internal error/);
+  }, 25_000);
+});
