@@ -39,6 +39,8 @@ export interface Config {
   readonly net: NetConfig | undefined;
   /** --dpdk: serve through a DPDK port with the userspace stack; undefined = TAP or kernel sockets. */
   readonly dpdk: DpdkConfig | undefined;
+  /** --metrics-port: serve Prometheus metrics on 127.0.0.1:<port>/metrics; undefined = off. */
+  readonly metricsPort: number | undefined;
 }
 
 /** The DPDK backend's settings (docs/dpdk.md, "Running with DPDK"). */
@@ -104,6 +106,8 @@ usage: wasmcached [options]
   -I, --max-item-size=<num> largest item; k/m suffixes (default: 1m, min: 1k,
                             max: 128m, at most half of -m)
   -v, --verbose             verbose; -vv more verbose
+      --metrics-port=<num>  serve the stats as Prometheus metrics on
+                            http://127.0.0.1:<num>/metrics (default: off)
       --app=<name|path>     protocol module: memcached, echo (TCP ping-pong)
                             or a path to a .wasm (default: memcached)
   -h, --help                print this help and exit
@@ -328,6 +332,7 @@ const options = {
   "port-id": { type: "string" },
   "no-zero-copy": { type: "boolean" },
   "idle-backoff-us": { type: "string" },
+  "metrics-port": { type: "string" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean", short: "V" },
 } as const;
@@ -399,6 +404,7 @@ export function parseCli(argv: readonly string[], cpus?: number): CliResult {
     tap,
     net,
     dpdk,
+    metricsPort: values["metrics-port"] === undefined ? undefined : positiveInt("--metrics-port", values["metrics-port"], 0, 65535),
   };
   return { kind: "run", config: Object.freeze(config), warnings };
 }

@@ -4,6 +4,7 @@
 // workers (one socket worker per thread, one net worker for the TAP, one net
 // worker per DPDK queue), and stop them all on SIGINT/SIGTERM.
 import { randomBytes } from "node:crypto";
+import type http from "node:http";
 import v8 from "node:v8";
 import {
   MTU_MAX, type Config, type DpdkConfig, type NetConfig, formatIpv4, formatMac, kernelSideAddress, parseCli, parseReplayCli, prefixMask,
@@ -22,6 +23,7 @@ import {
   alignUp,
   computeLayout,
   connsPerCore,
+  coreRegions,
   createMemory,
   requestShutdown,
   writeControl,
@@ -29,6 +31,7 @@ import {
   writeRusage,
 } from "./layout.js";
 import { libc } from "./libc.js";
+import { parseStats, readStats, serveMetrics, toPrometheus } from "./metrics.js";
 import { runReplay } from "./replay/command.js";
 import { closeListeners, openListeners } from "./listen.js";
 import {
@@ -334,22 +337,40 @@ async function serveWith(config: Config, backend: Backend, signalled: Promise<No
   const { memory } = backend;
   let pool: WorkerPool | undefined;
   let rusageTimer: NodeJS.Timeout | undefined;
+  let metrics: http.Server | undefined;
   try {
     refreshRusage(memory);
     formatStore(backend.app(), backend.appName, backend.layout);
     pool = await backend.start();
     process.stdout.write(backend.banner());
     rusageTimer = setInterval(() => refreshRusage(memory), RUSAGE_INTERVAL_MS);
+    if (config.metricsPort !== undefined) metrics = await startMetrics(config, backend);
 
     const outcome = await Promise.race([signalled, pool.failed]);
     if (config.verbosity > 0) process.stderr.write(`wasmcached: ${outcome}, shutting down\n`);
     return 0;
   } finally {
     clearInterval(rusageTimer);
+    metrics?.close();
     requestShutdown(memory);
     await pool?.join();
     backend.close();
   }
+}
+
+/** --metrics-port: the stats listing of the main thread's module instance, as Prometheus text. */
+async function startMetrics(config: Config, backend: Backend): Promise<http.Server> {
+  const app = backend.app();
+  if (!app.app_stats) throw new ModuleError("ERR_WASM_ABI", `${backend.appName}.wasm has no app_stats: no metrics to serve`);
+  const source = { app_stats: app.app_stats.bind(app) };
+  const region0 = coreRegions(backend.layout, 0).app;
+  const render = () => {
+    refreshRusage(backend.memory);
+    return toPrometheus(parseStats(readStats(source, backend.memory, backend.layout.control, region0)));
+  };
+  const { server, port } = await serveMetrics("127.0.0.1", config.metricsPort ?? 0, render);
+  process.stdout.write(`wasmcached: metrics on http://127.0.0.1:${port}/metrics\n`);
+  return server;
 }
 
 export async function main(argv: readonly string[]): Promise<number> {

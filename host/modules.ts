@@ -49,6 +49,8 @@ export interface AppExports {
   app_closed(conn: number): void;
   /** Optional: NUL-terminated bytes to send to a connection refused for want of a slot (0 = none). */
   app_refusal?(): number;
+  /** Optional: the `stats` listing at out, from an instance that serves nothing (host/metrics.ts). */
+  app_stats?(control: number, region0: number, nowMs: number, out: number): number;
   static_end(): number;
   store_region_size?(itemBytes: number, itemSizeMax: number): number;
   store_format?(control: number): number;

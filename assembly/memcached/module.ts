@@ -7,7 +7,7 @@ import { storeAttach, storeFormat, storeRegionSize } from "../store/index";
 import { resetSession, S, session, SESSION_SIZE, sState } from "./conn";
 import { instanceInit, maxConns, REGION_SESSIONS, setClock } from "./instance";
 import { sessionClosed, sessionData, sessionWritable } from "./session";
-import { decStat, incStat, St } from "./stats";
+import { decStat, incStat, St, writeStats } from "./stats";
 
 export function app_region_size(max_conns: u32): usize {
   return REGION_SESSIONS + <usize>max_conns * SESSION_SIZE;
@@ -47,6 +47,17 @@ export function app_closed(conn: u32): void {
   if (conn >= maxConns || sState(session(conn)) == S.FREE) return;
   sessionClosed(conn);
   decStat(St.CURR_CONNECTIONS);
+}
+
+/** Optional export for the host's metrics endpoint, on an instance that serves no connections:
+ *  writes the `stats` listing ("STAT name value\r\n" lines, < 4 KiB) at `out` as of now_ms and
+ *  returns its length. It reads every core's counters (from core 0's region, the same offset in
+ *  every core region) and the store's, and writes nothing shared. */
+export function app_stats(control: usize, region0: usize, now_ms: f64, out: usize): u32 {
+  instanceInit(control, 0, region0, load<u32>(control + Ctl.MAX_CONNS));
+  if (storeAttach(control, 0) != 0) return 0;
+  setClock(now_ms);
+  return <u32>writeStats(out);
 }
 
 /** memcached writes this to a connection it refuses for want of a slot, then closes it. */
