@@ -227,3 +227,26 @@ export function requestShutdown(memory: WebAssembly.Memory): void {
 export function shutdownRequested(ctl32: Int32Array): boolean {
   return Atomics.load(ctl32, Ctl.SHUTDOWN / 4) !== 0;
 }
+
+/** What the layout needs from a protocol module (structural: modules.ts imports this file). */
+export interface AppSizing {
+  app_region_size(maxConns: number): number;
+  store_region_size?(itemBytes: number, itemSizeMax: number): number;
+}
+
+/** The layout for `config`, sized by the protocol module and the transport's region size per core. */
+export function measureLayout(config: Config, app: AppSizing, transportRegionSize: (perCore: number) => number): Layout {
+  const perCore = connsPerCore(config.connLimit, config.threads);
+  const storeSize = app.store_region_size ? app.store_region_size(config.maxBytes, config.itemSizeMax) >>> 0 : 0;
+  if (app.store_region_size && storeSize < config.maxBytes) {
+    // Sizes are u32: a store smaller than the items it holds means the size wrapped past 4 GiB.
+    throw new LayoutError("ERR_OVER_4GIB", `-m ${config.memoryLimitMb} needs more than the 4096 MiB a 32-bit WebAssembly memory holds`);
+  }
+  return computeLayout({
+    threads: config.threads,
+    connsPerCore: perCore,
+    storeSize,
+    transportRegionSize: transportRegionSize(perCore) >>> 0,
+    appRegionSize: app.app_region_size(perCore) >>> 0,
+  });
+}

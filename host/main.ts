@@ -21,8 +21,7 @@ import {
   MAX_MEMORY,
   WASM_PAGE,
   alignUp,
-  computeLayout,
-  connsPerCore,
+  measureLayout,
   coreRegions,
   createMemory,
   requestShutdown,
@@ -49,22 +48,6 @@ import { type WorkerPool, startWorkers } from "./workers.js";
 const RUSAGE_INTERVAL_MS = 1000;
 
 /** Region sizes come from the modules themselves, asked on a throwaway instance on a small memory. */
-function measure(config: Config, app: AppExports, transportRegionSize: (perCore: number) => number): Layout {
-  const perCore = connsPerCore(config.connLimit, config.threads);
-  const storeSize = app.store_region_size ? app.store_region_size(config.maxBytes, config.itemSizeMax) >>> 0 : 0;
-  if (app.store_region_size && storeSize < config.maxBytes) {
-    // Sizes are u32: a store smaller than the items it holds means the size wrapped past 4 GiB.
-    throw new LayoutError("ERR_OVER_4GIB", `-m ${config.memoryLimitMb} needs more than the 4096 MiB a 32-bit WebAssembly memory holds`);
-  }
-  return computeLayout({
-    threads: config.threads,
-    connsPerCore: perCore,
-    storeSize,
-    transportRegionSize: transportRegionSize(perCore) >>> 0,
-    appRegionSize: app.app_region_size(perCore) >>> 0,
-  });
-}
-
 const scratchMemory = () => new WebAssembly.Memory({ initial: 32, maximum: 32, shared: true });
 
 /** store_format once, on a main-thread instance of the protocol module, before any worker attaches. */
@@ -133,7 +116,7 @@ interface Backend {
 function socketBackend(config: Config): Backend {
   const mods = loadModules(defaultWasmDir(), config.app);
   const { transport, app } = instantiate(scratchMemory(), mods);
-  const layout = measure(config, app, (n) => transport.sock_region_size(n));
+  const layout = measureLayout(config, app, (n) => transport.sock_region_size(n));
   const memory = createMemory(layout);
   const c = libc();
   const listeners = openListeners(c, config.listen, config.port, config.threads);
@@ -158,7 +141,7 @@ function socketBackend(config: Config): Backend {
 function tapBackend(config: Config, tapName: string, net: NetConfig): Backend {
   const mods = loadNetModules(defaultWasmDir(), config.app);
   const scratch = instantiateNetstack(scratchMemory(), mods);
-  const layout = measure(config, scratch.app, (n) => scratch.netstack.net_region_size(n));
+  const layout = measureLayout(config, scratch.app, (n) => scratch.netstack.net_region_size(n));
   const memory = createMemory(layout);
   const tap = TapDevice.open(tapName);
   let handedOver = false;
@@ -254,7 +237,7 @@ function dpdkBackend(cfg: Config, net: NetConfig, dpdk: DpdkConfig): Backend {
     const config: Config = Object.freeze({ ...cfg, threads: Math.max(1, queues) });
     const scratch = instantiateNetstack(scratchMemory(), mods);
     const perPool = dpdk.zeroCopy ? alignUp(poolBytes(DPDK_MBUFS, lib), WASM_PAGE) : 0;
-    const { layout, poolBase } = withPools(measure(config, scratch.app, (n) => scratch.netstack.net_region_size(n)), perPool);
+    const { layout, poolBase } = withPools(measureLayout(config, scratch.app, (n) => scratch.netstack.net_region_size(n)), perPool);
     const memory = createMemory(layout);
     const bytes = new Uint8Array(memory.buffer);
     const mtu = net.mtu ?? Math.min(info.mtu, MTU_MAX);

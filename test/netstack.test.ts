@@ -16,7 +16,7 @@ import { parseCli } from "../host/cli.js";
 import { BURST_MAX, type Device, DeviceRegion } from "../host/devices/device.js";
 import { type FaultConfig, FaultInjector } from "../host/devices/faults.js";
 import { memLink } from "../host/devices/memlink.js";
-import { Ctl, computeLayout, coreRegions, createMemory, writeControl } from "../host/layout.js";
+import { coreRegions, createMemory, measureLayout, writeControl, writeNetControl } from "../host/layout.js";
 import {
   type AppExports, type NetModuleSet, type NetstackExports, NETSTACK_FILE, instantiateNetstack, loadNetModules,
 } from "../host/modules.js";
@@ -25,8 +25,8 @@ const root = fileURLToPath(new URL("../", import.meta.url));
 const CONNS = 4;
 const PORT = 11211;
 const T0 = 1_700_000_000_000; // virtual unix ms
-const CLIENT = { ip: 0x0a000001, mac: 0x020000000001n, seed: 11n };
-const SERVER = { ip: 0x0a000002, mac: 0x020000000002n, seed: 22n };
+const CLIENT = { ip: 0x0a000001, mac: 0x020000000001, seed: 11n };
+const SERVER = { ip: 0x0a000002, mac: 0x020000000002, seed: 22n };
 const FAULTS: FaultConfig = { loss: 0.05, reorder: 0.05, dup: 0.02, corrupt: 0.01, seed: 7, delay: 10 };
 const MiB = 1 << 20;
 
@@ -81,26 +81,12 @@ function makeSide(mods: NetModuleSet, who: typeof CLIENT, port: number, dev: Dev
   const sizing = instantiateNetstack(new WebAssembly.Memory({ initial: 32, maximum: 32, shared: true }), mods);
   const cli = parseCli(["-c", String(CONNS), "-t", "1", "-m", "16"]);
   if (cli.kind !== "run") throw new Error("no config");
-  const storeSize = sizing.app.store_region_size ? sizing.app.store_region_size(cli.config.maxBytes, cli.config.itemSizeMax) >>> 0 : 0;
-  const layout = computeLayout({
-    threads: 1,
-    connsPerCore: CONNS,
-    storeSize,
-    transportRegionSize: sizing.netstack.net_region_size(CONNS) >>> 0,
-    appRegionSize: sizing.app.app_region_size(CONNS) >>> 0,
-  });
+  const layout = measureLayout(cli.config, sizing.app, (n) => sizing.netstack.net_region_size(n));
   const memory = createMemory(layout);
   writeControl(memory, layout, cli.config, { nowMs: T0, pid: 1, port: PORT });
-  const ctl = new DataView(memory.buffer, layout.control, 4096);
-  ctl.setUint32(Ctl.NET_IP, who.ip, true);
-  ctl.setUint32(Ctl.NET_PREFIX, 24, true);
-  ctl.setUint32(Ctl.NET_GATEWAY, 0, true);
-  ctl.setUint32(Ctl.NET_MTU, 1500, true);
-  ctl.setBigUint64(Ctl.NET_MAC, who.mac, true);
-  ctl.setBigUint64(Ctl.NET_SEED, who.seed, true);
-  ctl.setUint32(Ctl.NET_PORT, port, true);
+  writeNetControl(memory, { ip: who.ip, prefix: 24, gateway: 0, mtu: 1500, mac: who.mac, seed: who.seed, port, flags: 0 });
   const { netstack: net, app } = instantiateNetstack(memory, mods);
-  if (storeSize > 0) expect(app.store_format!(layout.control)).toBe(0);
+  if (layout.storeSize > 0) expect(app.store_format!(layout.control)).toBe(0);
   const r = coreRegions(layout, 0);
   expect(net.net_init(layout.control, 0, r.transport, layout.transportRegionSize)).toBe(0);
   expect(app.app_init(layout.control, 0, r.app, layout.appRegionSize)).toBe(0);

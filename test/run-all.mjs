@@ -5,7 +5,7 @@
 // if no test ran at all.
 //
 // Skipped and todo tests count as FAILED: a test that does not run proves
-// nothing, so `it.skip`, `it.todo`, `xit` and as-pect's `todo` are not allowed.
+// nothing, so skipped and todo tests (vitest or as-pect) are not allowed.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";

@@ -7,7 +7,7 @@
 import { BURST_MAX, DeviceRegion, FRAME_CAP } from "../devices/device.js";
 import { pcapHeader, PCAP_HEADER_SIZE, PCAP_RECORD_HEADER_SIZE, writeRecordHeader } from "../devices/pcap-writer.js";
 import { parseCli } from "../cli.js";
-import { computeLayout, coreRegions, createMemory, writeControl, writeNetControl } from "../layout.js";
+import { coreRegions, createMemory, measureLayout, writeControl, writeNetControl } from "../layout.js";
 import { defaultWasmDir, instantiateNetstack, loadNetModules, type NetstackExports } from "../modules.js";
 import { type CapturedFrame, CaptureError } from "./pcap-reader.js";
 import { agreeSoFar, replyStreams } from "./check.js";
@@ -150,14 +150,7 @@ export function replay(frames: readonly CapturedFrame[], opts: ReplayOptions = {
   const sizing = instantiateNetstack(new WebAssembly.Memory({ initial: 32, maximum: 32, shared: true }), mods);
   const cli = parseCli(["-c", String(conns), "-t", "1", "-m", "64"]);
   if (cli.kind !== "run") throw new Error("unreachable: parseCli gave no config");
-  const storeSize = sizing.app.store_region_size ? sizing.app.store_region_size(cli.config.maxBytes, cli.config.itemSizeMax) >>> 0 : 0;
-  const layout = computeLayout({
-    threads: 1,
-    connsPerCore: conns,
-    storeSize,
-    transportRegionSize: sizing.netstack.net_region_size(conns) >>> 0,
-    appRegionSize: sizing.app.app_region_size(conns) >>> 0,
-  });
+  const layout = measureLayout(cli.config, sizing.app, (n) => sizing.netstack.net_region_size(n));
   const memory = createMemory(layout);
   const t0 = frames.length ? Math.floor(frames[0].timeMs) : 0;
   writeControl(memory, layout, cli.config, { nowMs: t0, pid: 1, port: server.port });
@@ -171,7 +164,7 @@ export function replay(frames: readonly CapturedFrame[], opts: ReplayOptions = {
     throw new CaptureError("ERR_REPLAY_NO_PIN", "netstack.wasm has no net_pin_isn export (rebuild: npm run build)");
   }
   const pinIsn = net.net_pin_isn.bind(net);
-  if (storeSize > 0 && app.store_format!(layout.control) !== 0) throw new CaptureError("ERR_REPLAY_INIT", "store_format failed");
+  if (layout.storeSize > 0 && app.store_format!(layout.control) !== 0) throw new CaptureError("ERR_REPLAY_INIT", "store_format failed");
   const r = coreRegions(layout, 0);
   const rc = net.net_init(layout.control, 0, r.transport, layout.transportRegionSize);
   if (rc !== 0) throw new CaptureError("ERR_REPLAY_INIT", `net_init failed (${rc}) for server ${ipPort(server.ip, server.port)}`);

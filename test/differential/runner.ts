@@ -1,4 +1,5 @@
 // Replays a differential script on two servers at once and compares replies.
+import { expect } from "vitest";
 import { RawClient } from "../support/raw-client.js";
 import type { Step } from "./script.js";
 
@@ -199,4 +200,20 @@ export function describeMismatch(r: StepResult): string {
     `  memcached : ${show(r.ref)}${r.refClosed ? " [connection closed]" : ""}`,
     `  subject   : ${show(r.sub)}${r.subClosed ? " [connection closed]" : ""}`,
   ].join("\n");
+}
+
+/**
+ * The verdict of a differential run: memcached answered the script's anchors
+ * as its author meant, the harness read real replies (one that read nothing
+ * would compare "" with "" and pass), and every step agrees.
+ */
+export function expectAgreement(script: Step[], results: StepResult[]): void {
+  const anchorErrors = results
+    .filter((r) => script[r.index].expect !== undefined && script[r.index].expect !== r.ref)
+    .map((r) => `step ${r.index}: memcached said ${show(r.ref)}, script expects ${show(script[r.index].expect!)}`);
+  expect(anchorErrors, anchorErrors.join("\n")).toEqual([]);
+  expect(results.filter((r) => r.ref.length > 0).length).toBeGreaterThan(script.length * 0.8);
+  const mismatches = results.filter((r) => r.ref !== r.sub || r.refClosed !== r.subClosed);
+  const report = `${mismatches.length} of ${results.length} steps differ:\n${mismatches.map(describeMismatch).join("\n")}`;
+  expect(mismatches.length, report).toBe(0);
 }

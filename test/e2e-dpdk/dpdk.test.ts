@@ -13,6 +13,7 @@ import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { execIn } from "../e2e-tap/tap-server.mjs";
 import { repoRoot, requireTool, wasmcachedEntry } from "../support/server.mjs";
 
 const python = "/usr/bin/python3";
@@ -82,24 +83,6 @@ async function startServer(args: string[]): Promise<Server> {
 function runServer(args: string[]): { status: number | null; signal: string | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [wasmcachedEntry, ...args], { cwd: repoRoot, encoding: "utf8", timeout: 20_000 });
   return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
-}
-
-function execIn(ns: string, argv: string[], timeoutMs: number): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const c = spawn("ip", ["netns", "exec", ns, ...argv], { stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    c.stdout.on("data", (d) => (stdout += d));
-    c.stderr.on("data", (d) => (stderr += d));
-    const timer = setTimeout(() => {
-      stderr += `\n(killed after ${timeoutMs} ms)`;
-      c.kill("SIGKILL");
-    }, timeoutMs);
-    c.once("close", (status) => {
-      clearTimeout(timer);
-      resolve({ status, stdout, stderr });
-    });
-  });
 }
 
 describe.each([1, 2])("memcached over DPDK net_tap with -t %i (kernel peer in a namespace)", (threads) => {

@@ -21,5 +21,7 @@ export interface TapServer {
   stop(): Promise<number | string>;
 }
 export function requireTapPrivileges(): void;
+/** Runs `ip netns exec ns argv` to completion without blocking the event loop. */
+export function execIn(ns: string, argv: string[], timeoutMs: number): Promise<ExecResult>;
 export function startTapServer(args: string[], opts?: { cpu?: number }): Promise<TapServer>;
 export function report(r: ExecResult, server: TapServer): string;

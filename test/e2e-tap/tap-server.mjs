@@ -42,7 +42,7 @@ export function requireTapPrivileges() {
 }
 
 /** Runs `ip netns exec ns argv` to completion without blocking the event loop. */
-function execIn(ns, argv, timeoutMs) {
+export function execIn(ns, argv, timeoutMs) {
   return new Promise((resolve) => {
     const c = spawn("ip", ["netns", "exec", ns, ...argv], { stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
