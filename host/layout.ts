@@ -66,7 +66,9 @@ export const Ctl = Object.freeze({
   CAS_COUNTER: 256,
   FLUSH: 320,
   STORE_SCRATCH: 384,
+  APP_CONFIG: 2048,
 });
+export const APP_CONFIG_BYTES = 256;
 export const INTERFACE_BYTES = 64;
 export const VERSION_BYTES = 32;
 

@@ -145,12 +145,19 @@ function checkStatics(name: string, end: number, window: { start: number; end: n
 
 const envFor = (memory: WebAssembly.Memory, name: string) => ({ memory, abort: abortImport(memory, name), seed: () => Date.now() });
 
-/** The `stack` imports a protocol module takes from its transport (docs/protocol-modules.md). */
-type StackImports = Pick<TransportExports, "tx_reserve" | "tx_avail" | "tx_commit" | "conn_close">;
+/**
+ * The `stack` imports a protocol module takes from its transport
+ * (docs/protocol-modules.md); `net_connect` (active open) only the userspace
+ * stack offers: a module importing it does not link on kernel sockets.
+ */
+type StackImports = Pick<TransportExports, "tx_reserve" | "tx_avail" | "tx_commit" | "conn_close"> & {
+  net_connect?(ip: number, port: number): number;
+};
 
 /** Instantiates a protocol module linked Wasm to Wasm to a transport's exports, and checks its statics. */
 function instantiateApp(memory: WebAssembly.Memory, module: WebAssembly.Module, appName: string, t: StackImports): AppExports {
-  const stack = { tx_reserve: t.tx_reserve, tx_avail: t.tx_avail, tx_commit: t.tx_commit, conn_close: t.conn_close };
+  const stack: Record<string, WebAssembly.ImportValue> = { tx_reserve: t.tx_reserve, tx_avail: t.tx_avail, tx_commit: t.tx_commit, conn_close: t.conn_close };
+  if (t.net_connect) stack.net_connect = t.net_connect;
   let app: AppExports;
   try {
     app = new WebAssembly.Instance(module, { env: envFor(memory, `${appName}.wasm`), stack }).exports as unknown as AppExports;

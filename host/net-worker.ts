@@ -54,6 +54,12 @@ export interface NetWorkerInit {
   readonly tap?: TapHandle;
   readonly dpdk?: DpdkHandle;
   readonly faults: FaultConfig | undefined;
+  /**
+   * Pass net_poll a sub-millisecond clock (performance.now() on the unix
+   * epoch) instead of whole milliseconds: the load generator times replies
+   * with it. The server keeps whole ms (app_tick once per ms, not per burst).
+   */
+  readonly fineClock?: boolean;
 }
 
 /** A device whose one call per burst sends, receives and offers tx buffers itself (DpdkDevice). */
@@ -216,6 +222,7 @@ export class NetWorker {
   private readonly loop: NetLoop;
   private readonly waiter: IdleWaiter;
   private readonly ctl32: Int32Array;
+  private readonly now: () => number;
 
   constructor(private readonly init: NetWorkerInit) {
     const { memory, layout, core } = init;
@@ -226,6 +233,7 @@ export class NetWorker {
     this.loop = new NetLoop(net, this.device, new Uint8Array(memory.buffer));
     this.waiter = new IdleWaiter(this.c, this.device.fd);
     this.ctl32 = new Int32Array(memory.buffer, CONTROL_BASE, CONTROL_SIZE / 4);
+    this.now = init.fineClock ? () => performance.timeOrigin + performance.now() : Date.now;
     net.net_announce(); // a gratuitous ARP with the first poll
   }
 
@@ -238,7 +246,7 @@ export class NetWorker {
     const { loop } = this;
     try {
       while (!shutdownRequested(this.ctl32)) {
-        const now = Date.now();
+        const now = this.now();
         const last = loop.step(now);
         const idle = loop.idleMs(last, now);
         if (idle > 0) this.waiter.wait(idle);
@@ -266,7 +274,7 @@ export class NetWorker {
     let empty = 0;
     try {
       while (!shutdownRequested(this.ctl32)) {
-        const last = loop.step(Date.now());
+        const last = loop.step(this.now());
         if (last.received > 0 || last.sent > 0) {
           empty = 0;
         } else if (++empty >= IDLE_SPINS && sleepMs > 0) {

@@ -42,5 +42,7 @@ export namespace Ctl {
   export const NET_FLAGS: u32 = 228;      // u32 (host) bit 0: device verifies rx checksums; bit 1: device fills tx checksums
   export const CAS_COUNTER: u32 = 256;    // u64 (atomic) last CAS value handed out (own cache line)
   export const FLUSH: u32 = 320;          // store's flush state (own cache line), owned by assembly/store
-  export const STORE_SCRATCH: u32 = 384;  // 3712 bytes for assembly/store's global header if it wants it
+  export const STORE_SCRATCH: u32 = 384;  // 1664 bytes for assembly/store's global header if it wants it
+  // Settings of the protocol module itself (host), its own layout (loadgen: docs/loadgen.md):
+  export const APP_CONFIG: u32 = 2048;    // 256 bytes (host), zero unless the module defines them
 }
