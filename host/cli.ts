@@ -137,6 +137,11 @@ Replay a capture through one core on the capture's clock (docs/replay.md):
   wasmcached replay CAPTURE.pcap [--out=OUT.pcap] [--check] [--app=...]
       [--server-ip=a.b.c.d] [--server-mac=xx:..] [--server-port=<num>]
 
+Load a memcached server over the userspace stack, every reply checked (docs/loadgen.md):
+  wasmcached loadgen --server=a.b.c.d:port (--tap=<name> | --dpdk="...") --ip=a.b.c.d/nn
+      [--conns --depth --keys --value-size --set-ratio --requests --duration ...]
+      (wasmcached loadgen --help for all)
+
 All data lives in one 32-bit WebAssembly memory, so memory (-m), the index,
 connection buffers (-c) and per-thread state together are capped at 4 GiB.
 Transport: kernel TCP sockets (epoll, one SO_REUSEPORT listener per thread),
@@ -144,7 +149,8 @@ or with --tap / --dpdk the userspace TCP/IP stack in WebAssembly.
 `;
 }
 
-function positiveInt(flag: string, text: string, min: number, max: number): number {
+/** A whole number in [min, max] given to `flag`, or a UsageError saying which. */
+export function positiveInt(flag: string, text: string, min: number, max: number): number {
   if (!/^[0-9]+$/.test(text)) {
     throw new UsageError("ERR_NOT_A_NUMBER", `${flag}: "${text}" is not a whole number`);
   }
@@ -241,10 +247,10 @@ function parseApp(text: string): string {
   throw new UsageError("ERR_APP_NAME", `--app: "${text}" is neither a module name (memcached, echo) nor a path ending in .wasm`);
 }
 
-type Values = Partial<Record<string, string | boolean | boolean[]>>;
+export type Values = Partial<Record<string, string | boolean | boolean[]>>;
 
 /** --dpdk and the flags that only mean something with it. */
-function parseDpdk(values: Values): DpdkConfig | undefined {
+export function parseDpdk(values: Values): DpdkConfig | undefined {
   const str = (k: string) => values[k] as string | undefined;
   const eal = str("dpdk");
   if (eal === undefined) {
@@ -268,7 +274,7 @@ function parseDpdk(values: Values): DpdkConfig | undefined {
 }
 
 /** --tap or --dpdk, and the flags that only mean something with them. */
-function parseNet(values: Values, port: number, dpdk: DpdkConfig | undefined): { tap: string | undefined; net: NetConfig | undefined } {
+export function parseNet(values: Values, dpdk: DpdkConfig | undefined): { tap: string | undefined; net: NetConfig | undefined } {
   const str = (k: string) => values[k] as string | undefined;
   const tap = str("tap");
   const flag = dpdk ? "--dpdk" : "--tap";
@@ -283,7 +289,6 @@ function parseNet(values: Values, port: number, dpdk: DpdkConfig | undefined): {
   if (values.listen !== undefined) {
     throw new UsageError("ERR_LISTEN_WITH_TAP", `-l is for kernel sockets; with ${flag} the address is --ip`);
   }
-  if (port === 0) throw new UsageError("ERR_PORT_ZERO_TAP", `-p 0 (any free port) is for kernel sockets; give ${flag} a port`);
   const ipText = str("ip");
   if (ipText === undefined) {
     if (dpdk) throw new UsageError("ERR_DPDK_NEEDS_IP", "--dpdk needs --ip a.b.c.d/nn (our address on the DPDK port)");
@@ -341,7 +346,7 @@ const options = {
  * `--dpdk "<EAL args>"`: EAL arguments start with a dash, which parseArgs
  * takes for a missing value; join the flag and its value into --dpdk=....
  */
-function joinDpdkValue(argv: readonly string[]): string[] {
+export function joinDpdkValue(argv: readonly string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === "--dpdk" && i + 1 < argv.length) out.push(`--dpdk=${argv[++i]}`);
@@ -377,7 +382,10 @@ export function parseCli(argv: readonly string[], cpus?: number): CliResult {
   }
   const port = values.port === undefined ? 11211 : positiveInt("-p", values.port, 0, 65535);
   const dpdk = parseDpdk(values);
-  const { tap, net } = parseNet(values, port, dpdk);
+  const { tap, net } = parseNet(values, dpdk);
+  if (net !== undefined && port === 0) {
+    throw new UsageError("ERR_PORT_ZERO_TAP", `-p 0 (any free port) is for kernel sockets; give ${dpdk ? "--dpdk" : "--tap"} a port`);
+  }
   const warnings: string[] = [];
   let threads = values.threads === undefined ? defaultThreads(cpus) : positiveInt("-t", values.threads, 1, THREADS_MAX);
   if (tap === undefined && dpdk === undefined && values.faults !== undefined) {

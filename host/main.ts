@@ -1,54 +1,21 @@
-// wasmcached: parse the command line, choose the backend (kernel sockets; with
-// --tap a TAP device and the userspace TCP/IP stack; with --dpdk a DPDK port
-// and the stack), lay out the shared memory, format the store, start the
-// workers (one socket worker per thread, one net worker for the TAP, one net
-// worker per DPDK queue), and stop them all on SIGINT/SIGTERM.
-import { randomBytes } from "node:crypto";
+// wasmcached: parse the command line, choose the backend (host/backends.ts:
+// kernel sockets, a TAP device and the userspace stack, or a DPDK port and
+// the stack), format the store, start the workers, serve metrics, and stop
+// them all on SIGINT/SIGTERM. `replay` and `loadgen` are subcommands.
 import type http from "node:http";
 import v8 from "node:v8";
-import {
-  MTU_MAX, type Config, type DpdkConfig, type NetConfig, formatIpv4, formatMac, kernelSideAddress, parseCli, parseReplayCli, prefixMask,
-} from "./cli.js";
-import { formatFaults } from "./devices/faults.js";
-import { TapDevice } from "./devices/tap.js";
-import { ETH_HEADER } from "./devices/device.js";
-import {
-  DpdkError, DpdkPort, type PortInfo, defaultMbufs, dpdkLib, ealCleanup, ealInit, poolBytes, portInfo, splitEalArgs,
-} from "./devices/dpdk.js";
-import { EX_CONFIG, EX_SOFTWARE, HostError, LayoutError, ModuleError, UsageError } from "./errors.js";
-import {
-  type Layout,
-  MAX_MEMORY,
-  WASM_PAGE,
-  alignUp,
-  measureLayout,
-  coreRegions,
-  createMemory,
-  requestShutdown,
-  writeControl,
-  writeNetControl,
-  writeRusage,
-} from "./layout.js";
-import { libc } from "./libc.js";
+import { type Config, parseCli, parseReplayCli } from "./cli.js";
+import { type Backend, chooseBackend } from "./backends.js";
+import { EX_SOFTWARE, HostError, ModuleError, UsageError } from "./errors.js";
+import { type Layout, coreRegions, requestShutdown, writeRusage } from "./layout.js";
 import { parseStats, readStats, serveMetrics, toPrometheus } from "./metrics.js";
 import { runReplay } from "./replay/command.js";
-import { closeListeners, openListeners } from "./listen.js";
-import {
-  type AppExports,
-  defaultWasmDir,
-  instantiate,
-  instantiateNetstack,
-  loadModules,
-  loadNetModules,
-} from "./modules.js";
-import type { NetWorkerInit } from "./net-worker.js";
-import type { WorkerInit } from "./socket-worker.js";
-import { type WorkerPool, startWorkers } from "./workers.js";
+import { parseLoadgenCli } from "./loadgen/cli.js";
+import { runLoadgen } from "./loadgen/command.js";
+import type { AppExports } from "./modules.js";
+import type { WorkerPool } from "./workers.js";
 
 const RUSAGE_INTERVAL_MS = 1000;
-
-/** Region sizes come from the modules themselves, asked on a throwaway instance on a small memory. */
-const scratchMemory = () => new WebAssembly.Memory({ initial: 32, maximum: 32, shared: true });
 
 /** store_format once, on a main-thread instance of the protocol module, before any worker attaches. */
 function formatStore(app: AppExports, appName: string, layout: Layout): void {
@@ -58,244 +25,9 @@ function formatStore(app: AppExports, appName: string, layout: Layout): void {
   if (rc < 0) throw new ModuleError("ERR_STORE_FORMAT", `${appName}.wasm store_format returned ${rc}`);
 }
 
-function threadsText(n: number): string {
-  return `${n} thread${n === 1 ? "" : "s"}`;
-}
-
-function layoutDetails(config: Config, layout: Layout): string {
-  const mib = (n: number) => `${(n / 1048576).toFixed(1)} MiB`;
-  return (
-    `wasmcached: memory ${mib(layout.pages * 65536)} of 4096 MiB: store ${mib(layout.storeSize)} at ${layout.storeBase}, ` +
-    `${config.threads} core region(s) of ${mib(layout.coreStride)} from ${layout.coreBase} ` +
-    `(${layout.connsPerCore} connections each), item size max ${config.itemSizeMax}\n`
-  );
-}
-
-function socketBanner(config: Config, layout: Layout, port: number): string {
-  const host = config.listen.includes(":") ? `[${config.listen}]` : config.listen;
-  const text =
-    `wasmcached: serving ${config.app} on ${host}:${port} (kernel sockets, ${threadsText(config.threads)}, ${config.memoryLimitMb} MB); ` +
-    `for the userspace TCP/IP stack use --tap NAME or --dpdk "<EAL args>" with --ip\n`;
-  return config.verbosity > 0 ? text + layoutDetails(config, layout) : text;
-}
-
-function tapBanner(config: Config, net: NetConfig, mtu: number, tap: TapDevice, layout: Layout): string {
-  const subnet = `${formatIpv4((net.ip & prefixMask(net.prefix)) >>> 0)}/${net.prefix}`;
-  let text =
-    `wasmcached: serving ${config.app} on ${formatIpv4(net.ip)}:${config.port} via TAP ${tap.ifname} ` +
-    `(userspace TCP/IP, ${threadsText(config.threads)}, ${config.memoryLimitMb} MB); reach it from the host side of ` +
-    `${tap.ifname} (address it in ${subnet}, e.g. ip addr add ${kernelSideAddress(net)}/${net.prefix} dev ${tap.ifname}; ` +
-    `ip link set ${tap.ifname} up)\n`;
-  if (config.verbosity > 0) {
-    const gw = net.gateway === 0 ? "none" : formatIpv4(net.gateway);
-    text += `wasmcached: our MAC ${formatMac(net.mac)}, MTU ${mtu} (interface ${tap.mtu}), gateway ${gw}`;
-    text += config.faults ? `, faults ${formatFaults(config.faults)}\n` : "\n";
-    text += layoutDetails(config, layout);
-  }
-  return text;
-}
-
 function refreshRusage(memory: WebAssembly.Memory): void {
   const usage = process.resourceUsage();
   writeRusage(memory, usage.userCPUTime, usage.systemCPUTime);
-}
-
-/** What differs between backends: how workers are made, and what to say and close. */
-interface Backend {
-  readonly appName: string;
-  readonly layout: Layout;
-  readonly memory: WebAssembly.Memory;
-  /** The protocol module instantiated (with its transport) on the memory, for store_format. */
-  app(): AppExports;
-  start(): Promise<WorkerPool>;
-  banner(): string;
-  close(): void;
-}
-
-/** Kernel sockets: SO_REUSEPORT listeners bound here, one socket worker each. */
-function socketBackend(config: Config): Backend {
-  const mods = loadModules(defaultWasmDir(), config.app);
-  const { transport, app } = instantiate(scratchMemory(), mods);
-  const layout = measureLayout(config, app, (n) => transport.sock_region_size(n));
-  const memory = createMemory(layout);
-  const c = libc();
-  const listeners = openListeners(c, config.listen, config.port, config.threads);
-  writeControl(memory, layout, config, { nowMs: Date.now(), pid: process.pid, port: listeners.port });
-  return {
-    appName: mods.appName,
-    layout,
-    memory,
-    app: () => instantiate(memory, mods).app,
-    start: () => {
-      const inits: WorkerInit[] = listeners.fds.map((listenFd, core) => ({
-        core, memory, modules: mods, layout, listenFd, verbosity: config.verbosity,
-      }));
-      return startWorkers(new URL("./socket-worker.mjs", import.meta.url), inits, "socket-worker", () => requestShutdown(memory));
-    },
-    banner: () => socketBanner(config, layout, listeners.port),
-    close: () => closeListeners(c, listeners),
-  };
-}
-
-/** A TAP device and the userspace stack: the TAP is opened here (errors before any worker), one net worker polls it. */
-function tapBackend(config: Config, tapName: string, net: NetConfig): Backend {
-  const mods = loadNetModules(defaultWasmDir(), config.app);
-  const scratch = instantiateNetstack(scratchMemory(), mods);
-  const layout = measureLayout(config, scratch.app, (n) => scratch.netstack.net_region_size(n));
-  const memory = createMemory(layout);
-  const tap = TapDevice.open(tapName);
-  let handedOver = false;
-  try {
-    const mtu = net.mtu ?? Math.min(tap.mtu, MTU_MAX);
-    if (mtu > tap.mtu) {
-      throw new UsageError("ERR_MTU_OVER_DEVICE", `--mtu ${mtu} is larger than ${tap.ifname}'s MTU ${tap.mtu}`);
-    }
-    const nowMs = Date.now();
-    writeControl(memory, layout, config, { nowMs, pid: process.pid, port: config.port, address: formatIpv4(net.ip) });
-    writeNetControl(memory, {
-      ...net, mtu, port: config.port, flags: 0, seed: randomBytes(8).readBigUInt64LE(0),
-    });
-    return {
-      appName: mods.appName,
-      layout,
-      memory,
-      app: () => instantiateNetstack(memory, mods).app,
-      start: async () => {
-        const init: NetWorkerInit = {
-          core: 0, memory, modules: mods, layout, verbosity: config.verbosity, faults: config.faults,
-          tap: { fd: tap.fd, ifname: tap.ifname, kernelMac: tap.kernelMac, mtu: tap.mtu },
-        };
-        const pool = await startWorkers(new URL("./net-worker.mjs", import.meta.url), [init], "net-worker", () => requestShutdown(memory));
-        handedOver = true; // the worker owns the fd now and closes it when it stops
-        return pool;
-      },
-      banner: () => tapBanner(config, net, mtu, tap, layout),
-      close: () => {
-        if (!handedOver) tap.close();
-      },
-    };
-  } catch (err) {
-    tap.close();
-    throw err;
-  }
-}
-
-/** DPDK's mbuf pools per queue: rings of 1024 (the shim's default), data rooms inside Wasm memory when zero-copy. */
-const DPDK_RING = 1024;
-const DPDK_MBUFS = defaultMbufs(DPDK_RING, DPDK_RING);
-
-/** The layout plus one page-aligned zero-copy pool per core after the core regions. */
-function withPools(layout: Layout, perPool: number): { layout: Layout; poolBase: number } {
-  const poolBase = alignUp(layout.totalBytes, WASM_PAGE);
-  const totalBytes = poolBase + layout.threads * perPool;
-  if (totalBytes > MAX_MEMORY) {
-    throw new LayoutError("ERR_OVER_4GIB", `${layout.threads} DPDK pool(s) of ${perPool} bytes do not fit in the 4096 MiB memory: lower -m, -c or -t, or use --no-zero-copy`);
-  }
-  return { layout: Object.freeze({ ...layout, totalBytes, pages: Math.ceil(totalBytes / WASM_PAGE) }), poolBase };
-}
-
-function dpdkBanner(config: Config, net: NetConfig, dpdk: DpdkConfig, info: PortInfo, mtu: number, port: DpdkPort, layout: Layout): string {
-  const mac = Buffer.from(info.mac).toString("hex").replace(/(..)(?!$)/g, "$1:");
-  const rss = port.queues === 1 ? "1 queue" : `${port.queues} queues, RSS ${port.rss ? "on" : "off (the port cannot hash: flows are not spread)"}`;
-  let text =
-    `wasmcached: serving ${config.app} on ${formatIpv4(net.ip)}:${config.port} via DPDK port ${dpdk.portId} ` +
-    `(${info.name}, ${info.driver}, link ${info.linkUp ? "up" : "down"}, ${rss}, ${dpdk.zeroCopy ? "zero-copy" : "copying"}, ` +
-    `userspace TCP/IP, ${threadsText(config.threads)}, ${config.memoryLimitMb} MB); reach it through that port ` +
-    `from ${formatIpv4((net.ip & prefixMask(net.prefix)) >>> 0)}/${net.prefix}; without --dpdk: --tap NAME, or kernel sockets\n`;
-  if (config.verbosity > 0) {
-    const gw = net.gateway === 0 ? "none" : formatIpv4(net.gateway);
-    text += `wasmcached: our MAC ${formatMac(net.mac)} (port ${mac}), MTU ${mtu} (port ${info.mtu}), gateway ${gw}, ` +
-      `idle back-off ${dpdk.idleBackoffUs} us, ${DPDK_MBUFS} mbufs per queue\n`;
-    text += layoutDetails(config, layout);
-  }
-  return text;
-}
-
-/**
- * A DPDK port and the userspace stack: EAL, the port and its queues are set
- * up here in the main thread (errors before any worker), one net worker per
- * queue polls it. close(): the workers have stopped polling; close the port, then EAL.
- */
-function dpdkBackend(cfg: Config, net: NetConfig, dpdk: DpdkConfig): Backend {
-  const mods = loadNetModules(defaultWasmDir(), cfg.app);
-  const lib = dpdkLib();
-  const ports = ealInit(splitEalArgs(dpdk.eal), lib);
-  let port: DpdkPort | undefined;
-  try {
-    if (dpdk.portId >= ports) {
-      throw new DpdkError("ERR_DPDK_NO_SUCH_PORT", `DPDK: --port-id ${dpdk.portId}, but EAL found ${ports} port(s) (0..${ports - 1})`, EX_CONFIG);
-    }
-    const info = portInfo(dpdk.portId, lib);
-    let queues = Math.min(cfg.threads, info.maxRxQueues, info.maxTxQueues);
-    if (queues < cfg.threads) {
-      process.stderr.write(`wasmcached: DPDK port ${dpdk.portId} (${info.driver}) has ${queues} queue pair(s): serving with ${threadsText(queues)} (-t ${cfg.threads})\n`);
-    }
-    if (queues > 1 && info.rssOffloads === 0n) {
-      process.stderr.write(`wasmcached: DPDK port ${dpdk.portId} (${info.driver}) cannot spread flows over queues (no RSS): serving with 1 thread (-t ${cfg.threads})\n`);
-      queues = 1;
-    }
-    const config: Config = Object.freeze({ ...cfg, threads: Math.max(1, queues) });
-    const scratch = instantiateNetstack(scratchMemory(), mods);
-    const perPool = dpdk.zeroCopy ? alignUp(poolBytes(DPDK_MBUFS, lib), WASM_PAGE) : 0;
-    const { layout, poolBase } = withPools(measureLayout(config, scratch.app, (n) => scratch.netstack.net_region_size(n)), perPool);
-    const memory = createMemory(layout);
-    const bytes = new Uint8Array(memory.buffer);
-    const mtu = net.mtu ?? Math.min(info.mtu, MTU_MAX);
-    if (mtu > info.mtu) throw new UsageError("ERR_MTU_OVER_DEVICE", `--mtu ${mtu} is larger than DPDK port ${dpdk.portId}'s MTU ${info.mtu}`);
-    port = DpdkPort.configure(dpdk.portId, { queues: config.threads, rxRing: DPDK_RING, txRing: DPDK_RING }, lib);
-    const qids: number[] = [];
-    for (let q = 0; q < config.threads; q++) {
-      qids.push(port.setupQueue(q, { memory: bytes, poolOffset: poolBase + q * perPool, mbufs: DPDK_MBUFS, zeroCopy: dpdk.zeroCopy }));
-    }
-    port.start();
-    // Our MAC: --mac, else the port's; a MAC the port does not own needs promiscuous mode.
-    const portMac = info.mac.reduce((n, b) => n * 256 + b, 0);
-    const mac = dpdk.macGiven ? net.mac : portMac;
-    if (mac !== portMac) {
-      try {
-        port.promiscuous(true);
-      } catch {
-        process.stderr.write(`wasmcached: DPDK port ${dpdk.portId} cannot go promiscuous: --mac ${formatMac(mac)} may not receive\n`);
-      }
-    }
-    const netUsed: NetConfig = Object.freeze({ ...net, mac });
-    writeControl(memory, layout, config, { nowMs: Date.now(), pid: process.pid, port: config.port, address: formatIpv4(net.ip) });
-    writeNetControl(memory, { ...netUsed, mtu, port: config.port, flags: 0, seed: randomBytes(8).readBigUInt64LE(0) });
-    const started = port;
-    return {
-      appName: mods.appName,
-      layout,
-      memory,
-      app: () => instantiateNetstack(memory, mods).app,
-      start: () => {
-        const inits: NetWorkerInit[] = qids.map((qid, core) => ({
-          core, memory, modules: mods, layout, verbosity: config.verbosity, faults: undefined,
-          dpdk: { qid, zeroCopy: dpdk.zeroCopy, idleBackoffUs: dpdk.idleBackoffUs, maxFrame: mtu + ETH_HEADER },
-        }));
-        return startWorkers(new URL("./net-worker.mjs", import.meta.url), inits, "net-worker", () => requestShutdown(memory));
-      },
-      banner: () => dpdkBanner(config, netUsed, dpdk, info, mtu, started, layout),
-      close: () => {
-        if (config.verbosity > 0) process.stderr.write(`wasmcached: DPDK port ${dpdk.portId} ${JSON.stringify(started.stats())}\n`);
-        started.close();
-        ealCleanup(lib);
-      },
-    };
-  } catch (err) {
-    try {
-      port?.close();
-      ealCleanup(lib);
-    } catch {
-      // the first error is the one to report
-    }
-    throw err;
-  }
-}
-
-function chooseBackend(config: Config): Backend {
-  if (config.dpdk !== undefined && config.net !== undefined) return dpdkBackend(config, config.net, config.dpdk);
-  if (config.tap !== undefined && config.net !== undefined) return tapBackend(config, config.tap, config.net);
-  return socketBackend(config);
 }
 
 async function serve(config: Config): Promise<number> {
@@ -360,6 +92,14 @@ export async function main(argv: readonly string[]): Promise<number> {
   v8.setFlagsFromString("--no-liftoff"); // before the first compile: Node 20's Liftoff mis-compiles atomic waits
   try {
     if (argv[0] === "replay") return runReplay(parseReplayCli(argv.slice(1)));
+    if (argv[0] === "loadgen") {
+      const lg = parseLoadgenCli(argv.slice(1));
+      if (lg.kind === "help") {
+        process.stdout.write(lg.text);
+        return 0;
+      }
+      return await runLoadgen(lg.config);
+    }
     const cli = parseCli(argv);
     if (cli.kind !== "run") {
       process.stdout.write(cli.text);
@@ -371,7 +111,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (err instanceof HostError) {
       process.stderr.write(`wasmcached: ${err.message}\n`);
       if (err instanceof UsageError) {
-        process.stderr.write("Try 'wasmcached --help' for more information.\n");
+        process.stderr.write(`Try 'wasmcached ${argv[0] === "loadgen" ? "loadgen " : ""}--help' for more information.\n`);
       }
       return err.exitCode;
     }
