@@ -27,11 +27,14 @@ import {
   ifCounterName,
 } from "../net/iface/index";
 import {
-  Ctr, NO_CONN, tcpActive, tcpClose, tcpConnAt, tcpConnect, tcpCounter, tcpInit, tcpListen, tcpPinIsn, tcpRegionSize, tcpSetApp,
-  tcpTxAvail, tcpTxCommit, tcpTxReserve,
+  Ctr, NO_CONN, tcpActive, tcpClose, tcpConnAt, tcpConnect, tcpCounter, tcpInit, tcpListen, tcpPinIsn, tcpRegionSize, tcpResetsDue,
+  tcpSetApp, tcpSetLink, tcpShutdown, tcpTxAvail, tcpTxCommit, tcpTxReserve,
 } from "../net/tcp/index";
+import { ifaceOf } from "../net/iface/iface";
+import { linkCommit } from "../net/iface/output";
 import { CF } from "../net/tcp/conn";
 import { reasonName } from "../net/wire/reasons";
+import { drainBegin, heldFrames } from "./drain";
 import { NAME_SLOT, tcpCounterName, writeName } from "./names";
 
 /** First table slot of the protocol module's exports (the host fills it; see net_app_slot). */
@@ -171,6 +174,31 @@ export function net_poll_at(): f64 {
  * Off after net_init; the production host never calls it.
  */
 export function net_pin_isn(on: u32, iss: u32): void { tcpPinIsn(gTcp, on != 0, iss); }
+
+/**
+ * The orderly end (docs/netstack.md, "Shutdown"): stop listening (a SYN gets
+ * the closed port's RST) and abort every connection: the protocol module
+ * hears app_closed now for each it had open, and one RST per connection is
+ * queued for the following net_poll calls (as many per call as tx buffers
+ * allow; net_poll_at() is "at once" and net_pending_tx() is non-zero until
+ * they are all built). TIME-WAIT entries are dropped. Returns how many
+ * connections were aborted; a second call returns 0 and does nothing.
+ */
+export function net_shutdown(): u32 {
+  if (gTcp == 0) return 0; // never initialised: nothing to end
+  tcpSetLink(gTcp, gIface, drainBegin, linkCommit); // no RST lost behind another held one
+  return tcpShutdown(gTcp);
+}
+
+/**
+ * Frames the stack still means to send and has not built into a tx buffer:
+ * RSTs net_shutdown queued, plus frames held for an unresolved next hop.
+ * The host steps (bounded) until it is 0 before closing the device.
+ */
+export function net_pending_tx(): u32 {
+  if (gTcp == 0) return 0;
+  return tcpResetsDue(gTcp) + heldFrames(ifaceOf(gIface));
+}
 
 /** Queue a gratuitous ARP (sent by the next net_poll). */
 export function net_announce(): void { ifaceAnnounce(gIface); }

@@ -42,6 +42,7 @@ export namespace CF {
   export const TLP_SENT: u32 = 1 << 22;   // a tail loss probe is out (one per episode)
   export const RTO_MARK: u32 = 1 << 23;   // a timeout happened: no timestamp RTT sample from before rtoTsMark
   export const QUEUED: u32 = 1 << 24;     // in Stack.queue
+  export const ABORT: u32 = 1 << 25;      // tcpShutdown: the app heard closed, a RST is owed (then the slot is freed)
 }
 
 /** Out-of-order ranges kept per connection (and SACK scoreboard entries). */

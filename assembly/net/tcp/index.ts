@@ -15,6 +15,7 @@ import { wsFor } from "./options";
 import { emitSyn, SegTxBeginFn, SegTxCommitFn, tcpOutput } from "./output";
 import { connAt, MAX_LISTEN, regionSize, Stack, stackLayout, stackOf } from "./stack";
 import { NO_CONN, tableInsert, tableLookup } from "./table";
+import { resetsServe, shutdown } from "./shutdown";
 import { connNextAt, connNote, timersFire } from "./timers";
 import { txAvail, txCommit, txReserve } from "./tx";
 
@@ -118,6 +119,7 @@ export function tcpConnect(s: usize, localIp: u32, localPort: u32, remoteIp: u32
   let st = stackOf(s);
   localPort &= 0xFFFF;
   remotePort &= 0xFFFF;
+  if (st.shut) return NO_CONN; // shut down: no new connections
   if (tableLookup(st, localIp, localPort, remoteIp, remotePort) != NO_CONN) return NO_CONN; // the tuple is in use
   let idx = tableInsert(st, localIp, localPort, remoteIp, remotePort);
   if (idx == NO_CONN) { ctrAdd(st.counters, Ctr.SYN_REFUSED, 1); return NO_CONN; }
@@ -155,6 +157,7 @@ export function tcpReceive(s: usize, remoteIp: u32, localIp: u32, p: usize, len:
  */
 export function tcpPoll(s: usize, now: u64): void {
   let st = stackOf(s);
+  if (st.shut) { resetsServe(st, now); return; } // only RSTs are left to send
   if (st.nextAt != 0 && now >= st.nextAt) { pollAll(st, now); return; }
   let n = st.qLen; // entries queued while serving wait for the next poll
   for (let k: u32 = 0; k < n; k++) {
@@ -190,6 +193,17 @@ function pollAll(st: Stack, now: u64): void {
   if (next && (st.nextAt == 0 || next < st.nextAt)) st.nextAt = next;
 }
 
+/**
+ * Stop listening and abort every connection (shutdown.ts): the app hears
+ * closed for each it had open now; the RSTs go out at the following polls
+ * (tcpResetsDue says how many are left). Returns how many were aborted
+ * (TIME-WAIT entries are dropped, not counted). A second call does nothing.
+ */
+export function tcpShutdown(s: usize): u32 { return shutdown(stackOf(s)); }
+
+/** RSTs tcpShutdown queued that no poll has sent yet. */
+export function tcpResetsDue(s: usize): u32 { return stackOf(s).resetsDue; }
+
 /** When to call tcpPoll next: 0 = nothing armed, 1 (or any time <= now) = at once. */
 export function tcpPollAt(s: usize): u64 {
   let st = stackOf(s);
@@ -201,7 +215,7 @@ export function tcpPollAt(s: usize): u64 {
 @inline function live(st: Stack, conn: u32): Conn | null {
   if (conn >= st.maxConns) return null;
   let c = connAt(st, conn);
-  return c.state == State.CLOSED ? null : c;
+  return c.state == State.CLOSED || hasFlag(c, CF.ABORT) ? null : c; // aborted: the app heard closed
 }
 
 export function tcpTxAvail(s: usize, conn: u32): u32 {

@@ -551,6 +551,7 @@ export function tcpInput(s: Stack, remoteIp: u32, localIp: u32, r: TcpRepr, ptr:
     if (idx == NO_CONN) return;
   } else {
     let c = connAt(s, idx);
+    if (hasFlag(c, CF.ABORT)) return; // shut down: its RST is on the way
     if (c.state == State.SYN_SENT) {
       inputSynSent(s, c, r, now);
     } else {

@@ -50,6 +50,9 @@ export const RING_SLACK: u32 = 8192;
   pinIss: u32;
   pinIssOn: u32;
 
+  shut: u32;          // tcpShutdown ran: no listening, no new connections
+  resetsDue: u32;     // aborted connections whose RST is still queued (Stack.queue holds exactly them)
+
   challengeAt: u64;
   key0: u64;
   key1: u64;

@@ -25,7 +25,7 @@ import { Stack } from "./stack";
  * recomputes it; it is never late.
  */
 export function connNote(s: Stack, c: Conn): void {
-  if (c.state == State.CLOSED) return;
+  if (c.state == State.CLOSED || s.shut) return; // after shutdown the queue holds only RSTs
   let t = connNextAt(c);
   if (t && (s.nextAt == 0 || t < s.nextAt)) s.nextAt = t;
   if (!hasFlag(c, CF.DIRTY | CF.ACK_NOW | CF.TX_FREED) || hasFlag(c, CF.QUEUED)) return;
