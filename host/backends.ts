@@ -34,7 +34,10 @@ import {
   instantiateNetstack,
   loadModules,
   loadNetModules,
+  type NetModuleSet,
+  type NetstackExports,
 } from "./modules.js";
+import { portMetrics, stackMetrics } from "./net-metrics.js";
 import type { NetWorkerInit } from "./net-worker.js";
 import type { WorkerInit } from "./socket-worker.js";
 import { type WorkerPool, startWorkers } from "./workers.js";
@@ -94,7 +97,15 @@ export interface Backend {
   app(): AppExports;
   start(): Promise<WorkerPool>;
   banner(): string;
+  /** Extra Prometheus lines beyond the protocol module's stats (the stack's counters, the port's); read while serving. */
+  metrics?(): string;
   close(): void;
+}
+
+/** The stack counters of every core, read through one main-thread netstack instance made at first use. */
+function stackMetricsOf(memory: WebAssembly.Memory, mods: NetModuleSet, layout: Layout): () => string {
+  let reader: NetstackExports | undefined;
+  return () => stackMetrics((reader ??= instantiateNetstack(memory, mods).netstack), memory, layout);
 }
 
 /** Kernel sockets: SO_REUSEPORT listeners bound here, one socket worker each. */
@@ -157,6 +168,7 @@ function tapBackend(config: Config, tapName: string, net: NetConfig, opts: Backe
         return startWorkers(new URL("./net-worker.mjs", import.meta.url), [init], "net-worker", () => requestShutdown(memory));
       },
       banner: () => tapBanner(config, net, mtu, tap, layout),
+      metrics: stackMetricsOf(memory, mods, layout),
       close: () => {
         if (!handedOver) tap.close();
       },
@@ -262,6 +274,10 @@ function dpdkBackend(cfg: Config, net: NetConfig, dpdk: DpdkConfig, opts: Backen
         return startWorkers(new URL("./net-worker.mjs", import.meta.url), inits, "net-worker", () => requestShutdown(memory));
       },
       banner: () => dpdkBanner(config, netUsed, dpdk, info, mtu, started, layout),
+      metrics: (() => {
+        const stack = stackMetricsOf(memory, mods, layout);
+        return () => stack() + portMetrics(dpdk.portId, started.stats());
+      })(),
       close: () => {
         if (config.verbosity > 0) process.stderr.write(`wasmcached: DPDK port ${dpdk.portId} ${JSON.stringify(started.stats())}\n`);
         started.close();

@@ -81,7 +81,7 @@ async function startMetrics(config: Config, backend: Backend): Promise<http.Serv
   const region0 = coreRegions(backend.layout, 0).app;
   const render = () => {
     refreshRusage(backend.memory);
-    return toPrometheus(parseStats(readStats(source, backend.memory, backend.layout.control, region0)));
+    return toPrometheus(parseStats(readStats(source, backend.memory, backend.layout.control, region0))) + (backend.metrics?.() ?? "");
   };
   const { server, port } = await serveMetrics("127.0.0.1", config.metricsPort ?? 0, render);
   process.stdout.write(`wasmcached: metrics on http://127.0.0.1:${port}/metrics\n`);

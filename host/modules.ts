@@ -196,6 +196,8 @@ export interface NetstackExports {
   net_shutdown(): number;
   /** Frames still to be built into tx buffers (queued RSTs, frames held for ARP); 0 when all are out. */
   net_pending_tx(): number;
+  /** Read-only view of a running core's region, for its counters (metrics). */
+  net_attach(control: number, base: number, size: number): number;
   net_counter_count(): number;
   net_counter(i: number): bigint;
   net_counter_name(i: number): number;
@@ -209,7 +211,7 @@ export interface NetstackExports {
 
 const NETSTACK_FUNCS = [
   "net_region_size", "net_init", "net_rx_desc", "net_tx_desc", "net_frame_buffers", "net_app_slot", "net_poll",
-  "net_poll_at", "net_announce", "net_connect", "net_shutdown", "net_pending_tx", "net_counter_count", "net_counter",
+  "net_poll_at", "net_announce", "net_connect", "net_shutdown", "net_pending_tx", "net_attach", "net_counter_count", "net_counter",
   "net_counter_name",
   "tx_reserve", "tx_avail", "tx_commit", "conn_close", "static_end",
 ];

@@ -106,13 +106,8 @@ export function net_init(control: usize, core: u32, base: usize, size: usize): i
   let ip = load<u32>(control + Ctl.NET_IP);
   let mtu = load<u32>(control + Ctl.NET_MTU);
   if (mtu == 0) mtu = 1500;
-  gMax = maxConns;
+  bind(base, maxConns);
   gIp = ip;
-  gDevice = base;
-  gNames = base + deviceBytes();
-  gMarks = gNames + namesBytes();
-  gIface = gMarks + marksBytes(maxConns);
-  gTcp = gIface + align64(ifaceSize());
   gNextPort = EPHEMERAL_FIRST + (core * 1021) % EPHEMERAL_COUNT; // cores apart, so their 4-tuples differ
   gNowMs = -1;
   memory.fill(gMarks, 0, marksBytes(maxConns));
@@ -138,6 +133,29 @@ export function net_init(control: usize, core: u32, base: usize, size: usize): i
     else if (i - IfCtr.COUNT < Ctr.WIRE_BASE) writeName(p, "tcp_", tcpCounterName(i - IfCtr.COUNT));
     else writeName(p, "tcp_drop_", reasonName(i - IfCtr.COUNT - Ctr.WIRE_BASE));
   }
+  return 0;
+}
+
+/** This instance's parts in a core region at base (the region layout in the header). */
+function bind(base: usize, maxConns: u32): void {
+  gMax = maxConns;
+  gDevice = base;
+  gNames = base + deviceBytes();
+  gMarks = gNames + namesBytes();
+  gIface = gMarks + marksBytes(maxConns);
+  gTcp = gIface + align64(ifaceSize());
+}
+
+/**
+ * Points this instance at a core region that core's own instance set up
+ * (net_init), writing nothing: the host's main thread reads a running core's
+ * counters this way (net_counter, net_counter_name) for its metrics. Only
+ * those reads are valid afterwards. 0, or -1 if the region is too small.
+ */
+export function net_attach(control: usize, base: usize, size: usize): i32 {
+  let maxConns = load<u32>(control + Ctl.MAX_CONNS);
+  if (maxConns == 0 || size < net_region_size(maxConns)) return -1;
+  bind(base, maxConns);
   return 0;
 }
 

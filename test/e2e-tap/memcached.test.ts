@@ -13,7 +13,7 @@ describe("memcached over TAP (userspace TCP/IP)", () => {
 
   beforeAll(async () => {
     requireTool("memccapable", "apt-get install libmemcached-tools");
-    server = await startTapServer(["-m", "64", "-c", "1100"]);
+    server = await startTapServer(["-m", "64", "-c", "1100", "--metrics-port", "0"]);
   });
 
   afterAll(async () => {
@@ -63,6 +63,18 @@ describe("memcached over TAP (userspace TCP/IP)", () => {
     expect(m, report(r, s)).not.toBeNull();
     expect(Number(m![1])).toBeGreaterThanOrEqual(1001);
   }, 150_000);
+
+  it("serves the stack's counters of each core beside memcached's stats as Prometheus metrics", async () => {
+    const s = server!;
+    const port = /metrics on http:\/\/127\.0\.0\.1:(\d+)\/metrics/.exec(s.output())?.[1];
+    expect(port, s.output()).toBeDefined();
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const value = (name: string) => Number(new RegExp(`^${name}(?:\\{core="0"\\})? (\\d+)$`, "m").exec(text)?.[1] ?? NaN);
+    expect(text).toMatch(/^# TYPE wasmcached_net_tcp_passive_opens counter$/m);
+    expect(value("wasmcached_net_tcp_passive_opens")).toBeGreaterThan(0); // the tests above connected
+    expect(value("wasmcached_net_if_rx_frames")).toBeGreaterThan(value("wasmcached_net_tcp_passive_opens"));
+    expect(value("memcached_curr_connections")).toBeGreaterThanOrEqual(0);
+  });
 
   it("exits 0 on SIGTERM", async () => {
     const code = await server!.stop();
