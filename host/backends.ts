@@ -190,7 +190,7 @@ function withPools(layout: Layout, perPool: number): { layout: Layout; poolBase:
   if (totalBytes > MAX_MEMORY) {
     throw new LayoutError("ERR_OVER_4GIB", `${layout.threads} DPDK pool(s) of ${perPool} bytes do not fit in the 4096 MiB memory: lower -m, -c or -t, or use --no-zero-copy`);
   }
-  return { layout: Object.freeze({ ...layout, totalBytes, pages: Math.ceil(totalBytes / WASM_PAGE) }), poolBase };
+  return { layout: Object.freeze({ ...layout, totalBytes, pages: Math.max(layout.pages, Math.ceil(totalBytes / WASM_PAGE)) }), poolBase };
 }
 
 function dpdkBanner(config: Config, net: NetConfig, dpdk: DpdkConfig, info: PortInfo, mtu: number, port: DpdkPort, layout: Layout): string {

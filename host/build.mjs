@@ -28,6 +28,7 @@ const WASM_MODULES = [
   { name: "netstack", memoryBase: 16384, required: false, args: ["--exportTable", "--tableBase", "8"] },
   { name: "echo", memoryBase: 262144, required: true },
   { name: "memcached", memoryBase: 262144, required: true },
+  { name: "loadgen", memoryBase: 262144, required: true },
 ];
 
 function buildWasm() {

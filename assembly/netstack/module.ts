@@ -23,7 +23,7 @@
 
 import { Ctl } from "../shared/control";
 import {
-  BURST_MAX, DESC_SIZE, FRAME_CAP, IfCtr, ifaceAnnounce, ifaceCounter, ifaceInit, ifacePoll, ifacePollAt, ifaceSize,
+  BURST_MAX, DESC_SIZE, FRAME_CAP, IfCtr, ifaceAnnounce, ifaceCounter, ifaceInit, ifacePoll, ifacePollAt, ifaceSetNow, ifaceSize,
   ifCounterName,
 } from "../net/iface/index";
 import {
@@ -173,6 +173,7 @@ export function net_app_slot(): u32 { return APP_SLOT; }
 export function net_poll(rxCount: u32, txAvail: u32, nowMs: f64): u32 {
   if (nowMs != gNowMs) {
     gNowMs = nowMs;
+    ifaceSetNow(gIface, now());
     call_indirect<void>(Slot.TICK, nowMs);
   }
   return ifacePoll(gIface, net_rx_desc(), min(rxCount, BURST_MAX), net_tx_desc(), min(txAvail, BURST_MAX), now());

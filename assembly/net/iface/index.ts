@@ -74,6 +74,14 @@ export function ifacePoll(base: usize, rxDesc: usize, rxCount: u32, txDesc: usiz
   return ifc.txCount;
 }
 
+/**
+ * The time before a burst's own (ifacePoll sets it too): what the app does
+ * in its tick ahead of the burst (a connect, a send) is stamped with now,
+ * not with the previous burst's time (0 before the first, which made a
+ * first SYN held for ARP look expired).
+ */
+export function ifaceSetNow(base: usize, now: u64): void { ifaceOf(base).now = now; }
+
 /** When the next burst is needed with no input: 0 = nothing armed; a time <= now = at once. */
 export function ifacePollAt(base: usize): u64 {
   let ifc = ifaceOf(base);
