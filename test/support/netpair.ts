@@ -2,7 +2,7 @@
 // netstack instance plus a protocol module on its own shared memory, laid
 // out as the host does, joined to the other by an in-memory link (optionally
 // inside the seeded fault injector) and driven on a virtual clock.
-// (The side-building code of test/netstack.test.ts, shared.)
+// Used by test/netstack.test.ts and test/loadgen.test.ts.
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
