@@ -51,14 +51,14 @@ export interface DpdkConfig {
   readonly portId: number;
   /** false with --no-zero-copy: mbuf pools in DPDK memory, frames copied in and out of Wasm memory. */
   readonly zeroCopy: boolean;
-  /** --idle-backoff-us: how long a worker sleeps after a run of empty polls; 0 = busy-poll. */
+  /** --idle-backoff-us: the longest back-off sleep of an idle queue without rx interrupts; 0 = busy-poll always. */
   readonly idleBackoffUs: number;
   /** --mac was given (else the stack takes the port's MAC). */
   readonly macGiven: boolean;
 }
 
 /** Default --idle-backoff-us, and its largest value. */
-export const IDLE_BACKOFF_US_DEFAULT = 100;
+export const IDLE_BACKOFF_US_DEFAULT = 1000; // idle ≈ 2–5% of a core without interrupts (docs/dpdk.md); 100 µs costs 12–16%
 export const IDLE_BACKOFF_US_MAX = 100_000;
 
 /** Addresses of the userspace TCP/IP stack. IPv4 addresses are u32 in host byte order (10.0.0.2 = 0x0a000002). */
@@ -130,8 +130,11 @@ Userspace TCP/IP over a DPDK port (docs/dpdk.md; --ip, --gateway, --mac, --mtu a
       --port-id=<num>       the DPDK port (default: 0)
       --no-zero-copy        copy frames between DPDK's mbufs and Wasm memory
                             (default: the mbuf pools live inside Wasm memory)
-      --idle-backoff-us=<n> after a run of empty polls a worker sleeps n us
-                            (default: ${IDLE_BACKOFF_US_DEFAULT}; 0 = busy-poll, max ${IDLE_BACKOFF_US_MAX})
+      --idle-backoff-us=<n> an idle DPDK queue without rx interrupts backs
+                            off, sleeping up to n us between polls (default:
+                            ${IDLE_BACKOFF_US_DEFAULT}; 0 = busy-poll always, max
+                            ${IDLE_BACKOFF_US_MAX}); with rx interrupts (net_tap,
+                            vfio NICs) a worker sleeps until a frame arrives
 
 Replay a capture through one core on the capture's clock (docs/replay.md):
   wasmcached replay CAPTURE.pcap [--out=OUT.pcap] [--check] [--app=...]

@@ -11,8 +11,9 @@
 //
 // The same loop drives a DPDK queue (DpdkDevice, docs/dpdk.md): there a
 // burst is one FFI call (`burst`: send, receive, offer tx mbufs) and one
-// net_poll, and a polled device has no fd, so after IDLE_SPINS empty bursts
-// the worker sleeps --idle-backoff-us between polls (0: busy-poll).
+// net_poll. After IDLE_SPINS empty bursts the worker sleeps: in poll() on the
+// queue's rx interrupt fd where the port has one (net_tap), else for a time
+// that doubles from BACKOFF_MIN_US up to --idle-backoff-us (0: busy-poll).
 import v8 from "node:v8";
 import { parentPort, workerData } from "node:worker_threads";
 import { BURST_MAX, Burst, type Device, FRAME_CAP } from "./devices/device.js";
@@ -38,7 +39,11 @@ export interface TapHandle {
 export interface DpdkHandle {
   readonly qid: number;
   readonly zeroCopy: boolean;
-  /** Sleep after a run of empty polls, in microseconds; 0 = busy-poll. */
+  /**
+   * Longest sleep between polls once idle, in microseconds, where the queue
+   * has no rx interrupt (with one, the worker sleeps until a frame or the
+   * stack's next timer); 0 = busy-poll, interrupts or not.
+   */
   readonly idleBackoffUs: number;
   /** Largest frame, Ethernet header included. */
   readonly maxFrame: number;
@@ -73,8 +78,21 @@ function isBurstDevice(d: Device): d is BurstDevice {
   return (d as Partial<BurstDevice>).offersTx === true && typeof (d as Partial<BurstDevice>).burst === "function";
 }
 
-/** Empty bursts in a row before a polled device's worker starts sleeping between polls. */
+/**
+ * Empty bursts in a row before a polled device's worker starts to sleep:
+ * ≈0.3 ms of polling here (an empty burst + net_poll ≈1 µs), long enough
+ * to ride out the gaps between a client's requests, short next to the cost
+ * of sleeping (every sleep costs ≈15–30 µs of CPU and ≥100 µs of latency on
+ * this VM, however short it asks to be).
+ */
 export const IDLE_SPINS = 256;
+
+/**
+ * The first back-off sleep of a queue without rx interrupts; each idle poll
+ * after it doubles it, up to --idle-backoff-us. Short: a frame soon after
+ * the spin run waits little, and a few doublings reach the maximum.
+ */
+export const BACKOFF_MIN_US = 8;
 
 /** Longest sleep between looks at the SHUTDOWN word. */
 export const IDLE_MAX_MS = 100;
@@ -215,6 +233,31 @@ export function stackCounters(net: NetstackExports, memory: WebAssembly.Memory):
   return parts.join(" ");
 }
 
+/** After SHUTDOWN: at most this many bursts, and this long, to put net_shutdown's RSTs on the wire. */
+export const SHUTDOWN_STEPS = 1000;
+export const SHUTDOWN_MS = 200;
+
+/**
+ * The orderly end (docs/netstack.md, "Shutdown"): net_shutdown aborts every
+ * connection and queues one RST each; bursts follow until the stack has
+ * built them all (net_pending_tx() is 0), bounded by SHUTDOWN_STEPS and
+ * SHUTDOWN_MS. A burst that moved nothing (an ARP reply awaited) waits 1 ms.
+ * A polled device still holds the last burst's frames: the caller drains it.
+ */
+export function resetPeers(
+  net: Pick<NetstackExports, "net_shutdown" | "net_pending_tx">, loop: NetLoop, now: () => number, wait: (ms: number) => void,
+): { aborted: number; pending: number } {
+  const aborted = net.net_shutdown() >>> 0;
+  const deadline = now() + SHUTDOWN_MS;
+  for (let i = 0; i < SHUTDOWN_STEPS && net.net_pending_tx() > 0; i++) {
+    const t = now();
+    if (t >= deadline) break;
+    const last = loop.step(t);
+    if (last.received === 0 && last.sent === 0) wait(1);
+  }
+  return { aborted, pending: net.net_pending_tx() >>> 0 };
+}
+
 export class NetWorker {
   private readonly c = libc();
   private readonly net: NetstackExports;
@@ -237,7 +280,7 @@ export class NetWorker {
     net.net_announce(); // a gratuitous ARP with the first poll
   }
 
-  /** Runs until the control block's SHUTDOWN word is set; then closes the device. */
+  /** Runs until the control block's SHUTDOWN word is set; then resets the connections (resetPeers) and closes the device. */
   run(): void {
     if (this.init.dpdk) {
       this.runPolled(this.init.dpdk);
@@ -251,7 +294,9 @@ export class NetWorker {
         const idle = loop.idleMs(last, now);
         if (idle > 0) this.waiter.wait(idle);
       }
+      const end = resetPeers(this.net, loop, this.now, (ms) => this.waiter.wait(ms));
       if (this.init.verbosity > 0) {
+        console.error(`wasmcached: core ${this.init.core}: shutdown: ${end.aborted} connections reset, ${end.pending} frames unsent`);
         console.error(`wasmcached: core ${this.init.core}: ${this.device.name} ${JSON.stringify(this.device.counters())}`);
         console.error(`wasmcached: core ${this.init.core}: stack ${stackCounters(this.net, this.init.memory)}`);
       }
@@ -262,28 +307,70 @@ export class NetWorker {
 
   /**
    * A polled device (DPDK): busy-polls while frames flow; after IDLE_SPINS
-   * empty bursts sleeps idleBackoffUs between polls. On SHUTDOWN: sends what
-   * is built, gives every mbuf back (flush), reports the pool, closes.
+   * empty bursts sleeps until the next frame (rx interrupt) or backs off
+   * (doubling sleeps up to idleBackoffUs), never past the stack's next timer.
+   * On SHUTDOWN: sends what is built, gives every mbuf back (flush), reports
+   * the pool, closes.
    */
   private runPolled(dpdk: DpdkHandle): void {
-    const { loop } = this;
+    const { loop, net } = this;
     const dev = this.device as DpdkDevice;
-    const sleepMs = dpdk.idleBackoffUs / 1000;
+    const maxUs = dpdk.idleBackoffUs;
+    const tag = `wasmcached: core ${this.init.core}: ${dev.name}`;
+    // Sleeping on the rx interrupt fd where the queue has one; an arm the PMD refuses falls back to back-off for good.
+    let intr = maxUs > 0 && dev.rxInterrupt !== "none" ? new IdleWaiter(this.c, dev.intrFd) : undefined;
+    if (this.init.verbosity > 0) {
+      const how = maxUs === 0 ? "busy-polls (--idle-backoff-us 0)"
+        : intr ? `sleeps on the rx interrupt (${dev.rxInterrupt}, fd ${dev.intrFd})`
+        : `backs off from ${BACKOFF_MIN_US} to ${maxUs} us (no rx interrupt)`;
+      console.error(`${tag} idle: ${how}`);
+    }
+    /** ms until the stack's next timer (+Inf: none); <= 0 when due (net_poll just ran it, or its answer is stale). */
+    const untilTimer = (now: number) => net.net_poll_at() - now;
     dev.flush(); // attach offered tx mbufs: start from nothing lent, the state flush leaves at exit
     const inUseAtStart = dev.counters().poolInUse;
     let empty = 0;
+    let backoffUs = 0;
     try {
       while (!shutdownRequested(this.ctl32)) {
-        const last = loop.step(this.now());
+        let now = this.now();
+        const last = loop.step(now);
         if (last.received > 0 || last.sent > 0) {
           empty = 0;
-        } else if (++empty >= IDLE_SPINS && sleepMs > 0) {
-          this.waiter.wait(sleepMs);
+          backoffUs = 0;
+          continue;
+        }
+        if (++empty < IDLE_SPINS || maxUs === 0) continue;
+        if (intr && dev.rxInterrupt === "armed") {
+          if (!dev.intrArm()) {
+            console.error(`${tag}: the rx interrupt cannot be armed: backing off by sleeping instead`);
+            intr = undefined;
+            continue;
+          }
+          // A frame that came between the last poll and arming raised no interrupt: poll once more.
+          now = this.now();
+          const again = loop.step(now);
+          if (again.received > 0 || again.sent > 0) {
+            dev.intrDisarm();
+            empty = 0;
+            continue;
+          }
+        }
+        const due = untilTimer(now);
+        if (intr) {
+          // Woken by a frame, the stack's timer, or IDLE_MAX_MS to look at SHUTDOWN; then busy-poll again.
+          intr.wait(due > 0 ? Math.min(IDLE_MAX_MS, Math.ceil(due)) : 1);
+          if (dev.rxInterrupt === "armed") dev.intrDisarm();
+        } else {
+          backoffUs = backoffUs === 0 ? Math.min(BACKOFF_MIN_US, maxUs) : Math.min(2 * backoffUs, maxUs);
+          this.waiter.wait(due > 0 ? Math.min(backoffUs / 1000, due) : backoffUs / 1000);
         }
       }
+      const end = resetPeers(net, loop, this.now, (ms) => this.waiter.wait(ms));
       loop.drain();
       dev.flush();
       if (this.init.verbosity > 0) {
+        console.error(`wasmcached: core ${this.init.core}: shutdown: ${end.aborted} connections reset, ${end.pending} frames unsent`);
         const c = dev.counters();
         console.error(`wasmcached: core ${this.init.core}: ${dev.name} ${JSON.stringify(c)}`);
         console.error(

@@ -19,6 +19,7 @@
 #include "wcdpdk.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdarg.h>
@@ -33,6 +34,7 @@
 #include <rte_errno.h>
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
+#include <rte_log.h>
 #include <rte_mbuf.h>
 #include <rte_memory.h>
 #include <rte_mempool.h>
@@ -82,6 +84,10 @@ struct wc_queue {
 	uint32_t offer_idx[WC_BURST_MAX]; /* rooms offered as tx buffers, in descriptor order */
 	uint32_t offer_n;
 
+	/* Rx interrupt (WC_INTR_*): set when the port starts. */
+	int intr_mode;
+	int intr_fd;
+
 	uint64_t stats[WC_QSTAT_COUNT];
 };
 
@@ -91,6 +97,7 @@ struct wc_port {
 	uint16_t n_queues;
 	uint16_t rx_ring;
 	uint16_t tx_ring;
+	struct rte_eth_conf conf; /* as configured: start reconfigures without rx interrupts if they fail */
 	int qid[WC_MAX_QUEUES]; /* -1: not set up */
 };
 
@@ -423,7 +430,13 @@ WC_API int wc_port_configure(uint16_t port, uint16_t n_queues, uint16_t rx_ring,
 			rss = 1;
 		}
 	}
-	if ((r = rte_eth_dev_configure(port, n_queues, n_queues, &conf)) != 0)
+	/* Rx queue interrupts let an idle worker sleep until a frame comes; a PMD may refuse them. */
+	conf.intr_conf.rxq = 1;
+	if ((r = rte_eth_dev_configure(port, n_queues, n_queues, &conf)) != 0) {
+		conf.intr_conf.rxq = 0;
+		r = rte_eth_dev_configure(port, n_queues, n_queues, &conf);
+	}
+	if (r != 0)
 		return fail(WC_E_CONFIG, "port %u: rte_eth_dev_configure(%u queues%s): %s", port, n_queues, rss ? ", RSS" : "",
 			    rte_reason(r));
 	uint16_t nrx = rx_ring ? rx_ring : WC_RING_DEFAULT;
@@ -431,6 +444,7 @@ WC_API int wc_port_configure(uint16_t port, uint16_t n_queues, uint16_t rx_ring,
 	if ((r = rte_eth_dev_adjust_nb_rx_tx_desc(port, &nrx, &ntx)) != 0)
 		return fail(WC_E_CONFIG, "port %u: rte_eth_dev_adjust_nb_rx_tx_desc: %s", port, rte_reason(r));
 	p->configured = 1;
+	p->conf = conf;
 	p->n_queues = n_queues;
 	p->rx_ring = nrx;
 	p->tx_ring = ntx;
@@ -609,6 +623,68 @@ WC_API int wc_queue_setup(uint16_t port, uint16_t queue, uintptr_t pool_addr, ui
 	return qid;
 }
 
+/* Configures the port again (p->conf, interrupts off), sets its queues up again on their pools, starts it. */
+static int restart_without_intr(uint16_t port, struct wc_port *p)
+{
+	int r = rte_eth_dev_configure(port, p->n_queues, p->n_queues, &p->conf);
+	int socket = rte_eth_dev_socket_id(port);
+	if (socket < 0)
+		socket = SOCKET_ID_ANY;
+	for (int q = 0; r == 0 && q < p->n_queues; q++) {
+		r = rte_eth_rx_queue_setup(port, q, p->rx_ring, socket, NULL, queues[p->qid[q]]->pool);
+		if (r == 0)
+			r = rte_eth_tx_queue_setup(port, q, p->tx_ring, socket, NULL);
+	}
+	return r == 0 ? rte_eth_dev_start(port) : r;
+}
+
+/* True if fd is an eventfd (its counter is 8 bytes to read); a device fd's readiness is its queue's own state. */
+static int is_eventfd(int fd)
+{
+	char path[64], target[64];
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	ssize_t n = readlink(path, target, sizeof(target) - 1);
+	if (n < 0)
+		return 0;
+	target[n] = '\0';
+	return strcmp(target, "anon_inode:[eventfd]") == 0;
+}
+
+/*
+ * Decides how the queue's worker sleeps (WC_INTR_*). Enabling and disabling
+ * once here finds PMDs that have an fd but cannot arm it: net_tap's fd is
+ * the tun queue itself (level: nothing to arm); an fd that is neither an
+ * eventfd nor level-triggered (uio) is left alone, we would not know how to
+ * empty it.
+ */
+static void queue_intr_probe(struct wc_queue *q, int rxq_intr)
+{
+	q->intr_mode = WC_INTR_NONE;
+	q->intr_fd = -1;
+	if (!rxq_intr)
+		return;
+	/* Without an interrupt handle ethdev logs an error per call (net_null, net_memif): expected here. */
+	int level = rte_log_get_level(rte_eth_dev_logtype);
+	rte_log_set_level(rte_eth_dev_logtype, RTE_LOG_CRIT);
+	int fd = rte_eth_dev_rx_intr_ctl_q_get_fd(q->port, q->queue);
+	rte_log_set_level(rte_eth_dev_logtype, level < 0 ? RTE_LOG_NOTICE : (uint32_t)level);
+	if (fd < 0)
+		return;
+	int eventfd = is_eventfd(fd);
+	int r = rte_eth_dev_rx_intr_enable(q->port, q->queue);
+	if (r == 0) {
+		rte_eth_dev_rx_intr_disable(q->port, q->queue);
+		if (!eventfd)
+			return;
+		q->intr_mode = WC_INTR_ARMED;
+	} else if (r == -ENOTSUP && !eventfd) {
+		q->intr_mode = WC_INTR_LEVEL;
+	} else {
+		return;
+	}
+	q->intr_fd = fd;
+}
+
 WC_API int wc_port_start(uint16_t port)
 {
 	int r = check_port(port);
@@ -622,8 +698,15 @@ WC_API int wc_port_start(uint16_t port)
 			return fail(WC_E_STATE, "port %u: start before queue %d is set up", port, q);
 	if (p->started)
 		return WC_OK;
-	if ((r = rte_eth_dev_start(port)) != 0)
+	if ((r = rte_eth_dev_start(port)) != 0 && p->conf.intr_conf.rxq) {
+		/* Some PMDs accept intr_conf.rxq, then cannot set the vectors up: serve without. */
+		p->conf.intr_conf.rxq = 0;
+		r = restart_without_intr(port, p);
+	}
+	if (r != 0)
 		return fail(WC_E_START, "port %u: rte_eth_dev_start: %s", port, rte_reason(r));
+	for (int q = 0; q < p->n_queues; q++)
+		queue_intr_probe(queues[p->qid[q]], p->conf.intr_conf.rxq);
 	__atomic_store_n(&p->started, 1, __ATOMIC_RELEASE);
 	return WC_OK;
 }
@@ -989,6 +1072,59 @@ WC_API int32_t wc_burst(int qid, uint32_t tx_count, uint32_t rx_max)
 	q->stats[WC_QSTAT_RX] += rx;
 	q->stats[WC_QSTAT_EMPTY] += (rx | tx_count) == 0;
 	return (int32_t)(rx | sent << 8 | avail << 16);
+}
+
+/* ---- rx interrupts ------------------------------------------------------------ */
+
+WC_API int wc_queue_intr_mode(int qid)
+{
+	struct wc_queue *q = get_queue(qid);
+	return q == NULL ? WC_E_QUEUE : q->intr_mode;
+}
+
+WC_API int wc_queue_intr_fd(int qid)
+{
+	struct wc_queue *q = get_queue(qid);
+	if (q == NULL)
+		return WC_E_QUEUE;
+	if (q->intr_mode == WC_INTR_NONE)
+		return fail(WC_E_STATE, "queue %d: port %u queue %u has no rx interrupt", qid, q->port, q->queue);
+	return q->intr_fd;
+}
+
+WC_API int wc_queue_intr_arm(int qid)
+{
+	struct wc_queue *q = get_queue(qid);
+	if (q == NULL)
+		return WC_E_QUEUE;
+	if (q->intr_mode == WC_INTR_NONE)
+		return fail(WC_E_STATE, "queue %d: port %u queue %u has no rx interrupt", qid, q->port, q->queue);
+	if (q->intr_mode == WC_INTR_LEVEL)
+		return WC_OK;
+	int r = rte_eth_dev_rx_intr_enable(q->port, q->queue);
+	if (r != 0)
+		return fail(WC_E_PORT, "port %u queue %u: rte_eth_dev_rx_intr_enable: %s", q->port, q->queue, rte_reason(r));
+	return WC_OK;
+}
+
+WC_API int wc_queue_intr_disarm(int qid)
+{
+	struct wc_queue *q = get_queue(qid);
+	if (q == NULL)
+		return WC_E_QUEUE;
+	if (q->intr_mode != WC_INTR_ARMED)
+		return WC_OK;
+	int r = rte_eth_dev_rx_intr_disable(q->port, q->queue);
+	/* An interrupt that fired leaves the eventfd readable: empty it, or the next sleep would end at once. */
+	struct pollfd pfd = { .fd = q->intr_fd, .events = POLLIN };
+	uint64_t counter;
+	if (poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLIN) && read(q->intr_fd, &counter, sizeof(counter)) < 0 &&
+	    errno != EAGAIN)
+		return fail(WC_E_PORT, "port %u queue %u: reading the rx interrupt eventfd: %s", q->port, q->queue,
+			    strerror(errno));
+	if (r != 0)
+		return fail(WC_E_PORT, "port %u queue %u: rte_eth_dev_rx_intr_disable: %s", q->port, q->queue, rte_reason(r));
+	return WC_OK;
 }
 
 WC_API int wc_queue_flush(int qid)

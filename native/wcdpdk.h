@@ -100,6 +100,20 @@ enum {
 	WC_QSTAT_COUNT
 };
 
+/*
+ * How a queue's worker can sleep until a frame arrives (wc_queue_intr_mode).
+ * The port is configured with rx queue interrupts (intr_conf.rxq) when the
+ * PMD accepts them; at start each queue is probed:
+ *  WC_INTR_NONE   no usable interrupt: the worker backs off by sleeping;
+ *  WC_INTR_ARMED  an eventfd that fires once armed (a NIC with vfio): arm,
+ *                 poll once more, sleep in poll() on the fd, disarm (which
+ *                 also reads the eventfd's counter);
+ *  WC_INTR_LEVEL  the queue's own device fd, readable while a frame waits
+ *                 (net_tap's tun fd: the PMD cannot arm anything, and need
+ *                 not): sleep in poll() on it; arm and disarm do nothing.
+ */
+enum { WC_INTR_NONE = 0, WC_INTR_ARMED = 1, WC_INTR_LEVEL = 2 };
+
 /* wc_queue_setup flags. */
 #define WC_Q_ZERO_COPY 1u
 
@@ -140,6 +154,8 @@ WC_API const char *wc_port_driver(uint16_t port);
  * sizes (0 = driver default, adjusted to the driver's limits). With more than
  * one queue, RSS over IP/TCP/UDP is enabled where the port supports it.
  * Returns 1 if RSS is on, 0 if not (one queue, or unsupported), or a code.
+ * Rx queue interrupts are asked for too, and dropped if the PMD refuses them
+ * here or at start (WC_INTR_*).
  */
 WC_API int wc_port_configure(uint16_t port, uint16_t n_queues, uint16_t rx_ring, uint16_t tx_ring);
 
@@ -199,6 +215,20 @@ WC_API int wc_queue_bind(int qid, uintptr_t mem, uint64_t mem_size, uint32_t rx_
  * Returns rx | sent << 8 | tx_avail << 16, or a negative code.
  */
 WC_API int32_t wc_burst(int qid, uint32_t tx_count, uint32_t rx_max);
+
+/* The queue's WC_INTR_* mode (decided when the port started), or a code. */
+WC_API int wc_queue_intr_mode(int qid);
+/* The fd to poll() for POLLIN while idle; WC_E_STATE when the mode is WC_INTR_NONE. */
+WC_API int wc_queue_intr_fd(int qid);
+/*
+ * Arms the queue's rx interrupt (rte_eth_dev_rx_intr_enable) before the
+ * worker's last poll and its sleep; nothing to do for WC_INTR_LEVEL.
+ * WC_E_STATE for WC_INTR_NONE; WC_E_PORT if the PMD refused (the worker
+ * then backs off by sleeping instead).
+ */
+WC_API int wc_queue_intr_arm(int qid);
+/* After the sleep: disarms (rte_eth_dev_rx_intr_disable) and empties the eventfd; nothing for WC_INTR_LEVEL. */
+WC_API int wc_queue_intr_disarm(int qid);
 
 /* Returns every mbuf lent to Wasm to the pool (after the last burst, before stats for a leak check). */
 WC_API int wc_queue_flush(int qid);

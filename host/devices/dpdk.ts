@@ -87,6 +87,10 @@ export interface DpdkLib {
   wc_queue_bind(qid: number, mem: number, size: number, rxDesc: number, txDesc: number, copyBufs: number): number;
   wc_burst(qid: number, txCount: number, rxMax: number): number;
   wc_queue_flush(qid: number): number;
+  wc_queue_intr_mode(qid: number): number;
+  wc_queue_intr_fd(qid: number): number;
+  wc_queue_intr_arm(qid: number): number;
+  wc_queue_intr_disarm(qid: number): number;
   wc_queue_stats(qid: number, out: Float64Array, n: number): number;
 }
 
@@ -145,6 +149,10 @@ export function dpdkLib(path?: string): DpdkLib {
     wc_queue_bind: f("int wc_queue_bind(int qid, uintptr_t mem, uint64_t size, uint32_t rx, uint32_t tx, uint32_t bufs)"),
     wc_burst: f("int32_t wc_burst(int qid, uint32_t tx, uint32_t rx)"),
     wc_queue_flush: f("int wc_queue_flush(int qid)"),
+    wc_queue_intr_mode: f("int wc_queue_intr_mode(int qid)"),
+    wc_queue_intr_fd: f("int wc_queue_intr_fd(int qid)"),
+    wc_queue_intr_arm: f("int wc_queue_intr_arm(int qid)"),
+    wc_queue_intr_disarm: f("int wc_queue_intr_disarm(int qid)"),
     wc_queue_stats: f("int wc_queue_stats(int qid, double *out, uint32_t n)"),
   }) as DpdkLib;
   return cached;
@@ -356,6 +364,15 @@ export const rxOf = (r: number): number => r & 0xff;
 export const sentOf = (r: number): number => (r >>> 8) & 0xff;
 export const availOf = (r: number): number => (r >>> 16) & 0xff;
 
+/**
+ * How an idle worker can wait for a queue's next frame (wcdpdk.h WC_INTR_*):
+ * "none": no rx interrupt, back off by sleeping; "armed": an eventfd to arm
+ * before the last poll and sleep on (a NIC with vfio); "level": the queue's
+ * own fd, readable while a frame waits (net_tap), nothing to arm.
+ */
+export type RxInterrupt = "none" | "armed" | "level";
+const RX_INTERRUPTS: readonly RxInterrupt[] = ["none", "armed", "level"];
+
 export interface AttachOptions {
   /** Largest frame, Ethernet header included (default 1500 + 14). */
   readonly maxFrame?: number;
@@ -381,6 +398,9 @@ export class DpdkDevice implements Device {
   readonly maxFrame: number;
   readonly fd = -1;
   readonly offersTx = true;
+  /** The queue's rx interrupt (decided when the port started) and the fd to poll() while idle (-1 with "none"). */
+  readonly rxInterrupt: RxInterrupt;
+  readonly intrFd: number;
   private avail: number;
   private closed = false;
   private readonly registered: boolean;
@@ -398,6 +418,8 @@ export class DpdkDevice implements Device {
     const { rx, tx, rxBuffers } = region;
     const base = Number(koffi.address(rx.bytes));
     this.avail = check(lib, lib.wc_queue_bind(qid, base, rx.bytes.length, rx.desc, tx.desc, rxBuffers), "DPDK");
+    this.rxInterrupt = RX_INTERRUPTS[check(lib, lib.wc_queue_intr_mode(qid), "DPDK")] ?? "none";
+    this.intrFd = this.rxInterrupt === "none" ? -1 : check(lib, lib.wc_queue_intr_fd(qid), "DPDK");
   }
 
   /**
@@ -421,6 +443,20 @@ export class DpdkDevice implements Device {
     if (r < 0) throw shimError(this.lib, r, this.name);
     this.avail = r >>> 16;
     return r;
+  }
+
+  /**
+   * Before the last poll of an idle run: arms the rx interrupt, so a frame
+   * arriving from now on makes intrFd readable. False if the PMD refused
+   * (the caller backs off by sleeping instead); a no-op for "level".
+   */
+  intrArm(): boolean {
+    return this.lib.wc_queue_intr_arm(this.qid) >= 0;
+  }
+
+  /** After sleeping on intrFd: disarms, and empties the eventfd so the next sleep does not end at once. */
+  intrDisarm(): void {
+    check(this.lib, this.lib.wc_queue_intr_disarm(this.qid), this.name);
   }
 
   private bound(b: Burst, which: Burst, op: string): void {
@@ -449,7 +485,7 @@ export class DpdkDevice implements Device {
     return this.avail;
   }
 
-  /** A polled device: always worth polling; the host's idle back-off decides how often. */
+  /** A polled device: always worth polling; the host's idle back-off (or intrFd) decides how often. */
   pollAt(now: number): number {
     return now;
   }

@@ -176,6 +176,8 @@ function nullScenario(o: { zeroCopy: boolean; bursts: number; cpu: number }): Js
   for (let i = 0; i < viaReceive; i++) tx.set(i, rx.addr(i), rx.len(i));
   const viaTransmit = dev.transmit(tx, viaReceive, 0);
   const wrongBurst = caught(() => dev.receive(tx, 4, 0));
+  // net_null has no rx interrupt: the worker must back off by sleeping.
+  const intr = { mode: dev.rxInterrupt, fd: dev.intrFd, armed: dev.intrArm() };
 
   dev.flush();
   const end = dev.counters();
@@ -203,6 +205,7 @@ function nullScenario(o: { zeroCopy: boolean; bursts: number; cpu: number }): Js
     },
     clamp: { sent: clampSent, invalid: cClamp.txInvalid - cAfter.txInvalid },
     device: { viaReceive, offered, viaTransmit, wrongBurst },
+    intr,
     afterClose,
   };
 }
@@ -309,7 +312,7 @@ async function memifServer(o: { cpu: number; socket: string; frames: number; zer
   }
   echoed += sentOf(dev.burst(txCount, 0));
   dev.flush();
-  const done = { received, echoed, counters: dev.counters(), port: port.stats() };
+  const done = { received, echoed, counters: dev.counters(), port: port.stats(), rxInterrupt: dev.rxInterrupt };
   console.log(`DONE ${JSON.stringify(done)}`);
   await closeWhenTold(input, port, dev);
   return done;

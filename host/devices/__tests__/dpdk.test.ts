@@ -143,6 +143,10 @@ describe.each([
     expect(device.wrongBurst.code).toBe("ERR_DPDK_BURST");
     expect(afterClose.code).toBe("ERR_DPDK_QUEUE");
   });
+
+  it("has no rx interrupt (the worker backs off instead): no fd, arming refused", () => {
+    expect(run.result.intr).toEqual({ mode: "none", fd: -1, armed: false });
+  });
 });
 
 describe("two queues, each polled by its own worker_thread", () => {
@@ -271,6 +275,7 @@ describe("net_memif between two processes", () => {
       expect(s.received).toBe(frames);
       expect(s.echoed).toBe(frames);
       expect(s.counters.empty).toBeGreaterThan(0); // polls while the client was starting
+      expect(s.rxInterrupt).toBe("none"); // net_memif gives ethdev no rx interrupt handle
       for (const side of [c, s]) {
         expect(side.counters.txInvalid).toBe(0);
         expect(side.counters.poolInUse).toBe(0);
