@@ -11,7 +11,7 @@ import { formatFaults } from "./devices/faults.js";
 import { TapDevice } from "./devices/tap.js";
 import { ETH_HEADER } from "./devices/device.js";
 import {
-  DpdkError, DpdkPort, type PortInfo, defaultMbufs, dpdkLib, ealCleanup, ealInit, poolBytes, portInfo, splitEalArgs,
+  DpdkError, DpdkPort, type PortInfo, defaultMbufs, dpdkLib, ealCleanup, ealInit, lcoreCpus, poolBytes, portInfo, splitEalArgs,
 } from "./devices/dpdk.js";
 import { EX_CONFIG, LayoutError, UsageError } from "./errors.js";
 import {
@@ -193,7 +193,9 @@ function withPools(layout: Layout, perPool: number): { layout: Layout; poolBase:
   return { layout: Object.freeze({ ...layout, totalBytes, pages: Math.max(layout.pages, Math.ceil(totalBytes / WASM_PAGE)) }), poolBase };
 }
 
-function dpdkBanner(config: Config, net: NetConfig, dpdk: DpdkConfig, info: PortInfo, mtu: number, port: DpdkPort, layout: Layout): string {
+function dpdkBanner(
+  config: Config, net: NetConfig, dpdk: DpdkConfig, info: PortInfo, mtu: number, port: DpdkPort, layout: Layout, workerCpus: readonly (number | undefined)[],
+): string {
   const mac = Buffer.from(info.mac).toString("hex").replace(/(..)(?!$)/g, "$1:");
   const rss = port.queues === 1 ? "1 queue" : `${port.queues} queues, RSS ${port.rss ? "on" : "off (the port cannot hash: flows are not spread)"}`;
   let text =
@@ -204,7 +206,7 @@ function dpdkBanner(config: Config, net: NetConfig, dpdk: DpdkConfig, info: Port
   if (config.verbosity > 0) {
     const gw = net.gateway === 0 ? "none" : formatIpv4(net.gateway);
     text += `wasmcached: our MAC ${formatMac(net.mac)} (port ${mac}), MTU ${mtu} (port ${info.mtu}), gateway ${gw}, ` +
-      `idle back-off ${dpdk.idleBackoffUs} us, ${DPDK_MBUFS} mbufs per queue\n`;
+      `idle back-off ${dpdk.idleBackoffUs} us, ${DPDK_MBUFS} mbufs per queue, workers on CPU ${workerCpus.map((c) => c ?? "any").join(",")}\n`;
     text += layoutDetails(config, layout);
   }
   return text;
@@ -234,6 +236,11 @@ function dpdkBackend(cfg: Config, net: NetConfig, dpdk: DpdkConfig, opts: Backen
       queues = 1;
     }
     const config: Config = Object.freeze({ ...cfg, threads: Math.max(1, queues) });
+    // Worker i polls on the CPU of EAL's i-th lcore (-l), as DPDK's own lcores would.
+    const cpus = lcoreCpus(lib);
+    if (config.threads > cpus.length) {
+      process.stderr.write(`wasmcached: ${threadsText(config.threads)} on ${cpus.length} EAL lcore CPU(s) (-l ${cpus.join(",")}): some workers share a CPU; give -l one CPU per thread\n`);
+    }
     const scratch = instantiateNetstack(scratchMemory(), mods);
     const perPool = dpdk.zeroCopy ? alignUp(poolBytes(DPDK_MBUFS, lib), WASM_PAGE) : 0;
     const { layout, poolBase } = withPools(measureLayout(config, scratch.app, (n) => scratch.netstack.net_region_size(n)), perPool);
@@ -261,6 +268,7 @@ function dpdkBackend(cfg: Config, net: NetConfig, dpdk: DpdkConfig, opts: Backen
     writeControl(memory, layout, config, { nowMs: Date.now(), pid: process.pid, port: config.port, address: formatIpv4(net.ip) });
     writeNetControl(memory, { ...netUsed, mtu, port: config.port, flags: 0, seed: randomBytes(8).readBigUInt64LE(0) });
     const started = port;
+    const workerCpus = qids.map((_, core) => (cpus.length > 0 ? cpus[core % cpus.length] : undefined));
     return {
       appName: mods.appName,
       layout,
@@ -269,11 +277,11 @@ function dpdkBackend(cfg: Config, net: NetConfig, dpdk: DpdkConfig, opts: Backen
       start: () => {
         const inits: NetWorkerInit[] = qids.map((qid, core) => ({
           core, memory, modules: mods, layout, verbosity: config.verbosity, faults: undefined, fineClock: opts.fineClock,
-          dpdk: { qid, zeroCopy: dpdk.zeroCopy, idleBackoffUs: dpdk.idleBackoffUs, maxFrame: mtu + ETH_HEADER },
+          dpdk: { qid, zeroCopy: dpdk.zeroCopy, idleBackoffUs: dpdk.idleBackoffUs, maxFrame: mtu + ETH_HEADER, cpu: workerCpus[core] },
         }));
         return startWorkers(new URL("./net-worker.mjs", import.meta.url), inits, "net-worker", () => requestShutdown(memory));
       },
-      banner: () => dpdkBanner(config, netUsed, dpdk, info, mtu, started, layout),
+      banner: () => dpdkBanner(config, netUsed, dpdk, info, mtu, started, layout, workerCpus),
       metrics: (() => {
         const stack = stackMetricsOf(memory, mods, layout);
         return () => stack() + portMetrics(dpdk.portId, started.stats());

@@ -47,6 +47,8 @@ export interface DpdkHandle {
   readonly idleBackoffUs: number;
   /** Largest frame, Ethernet header included. */
   readonly maxFrame: number;
+  /** The CPU of this worker's lcore: the worker pins itself there before polling (undefined: not pinned). */
+  readonly cpu?: number;
 }
 
 /** What main.ts hands a net worker: a TAP or a DPDK queue. */
@@ -212,7 +214,7 @@ export function workerDevice(init: NetWorkerInit, c: Libc, rxDesc = 0): Device {
   if (dpdk) {
     // The stack's descriptor arrays and copy buffers are a DeviceRegion (docs/netstack.md).
     const region = new DeviceRegion(new Uint8Array(init.memory.buffer), rxDesc);
-    return DpdkDevice.attach(dpdk.qid, region, dpdk.zeroCopy, { maxFrame: dpdk.maxFrame });
+    return DpdkDevice.attach(dpdk.qid, region, dpdk.zeroCopy, { maxFrame: dpdk.maxFrame, cpu: dpdk.cpu });
   }
   if (!tap) throw new ModuleError("ERR_NO_DEVICE", `core ${init.core}: neither a TAP nor a DPDK queue to poll`);
   const dev: Device = TapDevice.adopt(tap.fd, tap.ifname, { mac: tap.kernelMac, mtu: tap.mtu }, c);

@@ -285,6 +285,34 @@ WC_API int wc_thread_register(void)
 	return (int)rte_lcore_id();
 }
 
+WC_API int wc_lcore_cpus(uint32_t *out, uint32_t n)
+{
+	if (!eal_ready)
+		return fail(WC_E_NOT_INIT, "EAL is not initialised");
+	uint32_t k = 0;
+	unsigned lc;
+	/* The lcores -l/--lcores enabled, main first: the CPUs the operator gave the data plane. */
+	RTE_LCORE_FOREACH(lc) {
+		if (k < n)
+			out[k] = rte_lcore_to_cpu_id((int)lc) < 0 ? UINT32_MAX : (uint32_t)rte_lcore_to_cpu_id((int)lc);
+		k++;
+	}
+	return (int)k;
+}
+
+WC_API int wc_thread_pin(uint32_t cpu)
+{
+	if (cpu >= CPU_SETSIZE)
+		return fail(WC_E_ARG, "CPU %u is past CPU_SETSIZE", cpu);
+	cpu_set_t set;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	int r = pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+	if (r != 0)
+		return fail(WC_E_ARG, "pthread_setaffinity_np(CPU %u): %s", cpu, strerror(r));
+	return WC_OK;
+}
+
 WC_API void wc_thread_unregister(void)
 {
 	if (eal_ready && rte_lcore_id() != LCORE_ID_ANY && rte_lcore_id() != rte_get_main_lcore())

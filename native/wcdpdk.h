@@ -138,6 +138,12 @@ WC_API int wc_eal_cleanup(void);
 /* rte_thread_register for a polling thread (gives it an lcore id and mempool caches); the lcore id or a code. */
 WC_API int wc_thread_register(void);
 WC_API void wc_thread_unregister(void);
+/* The CPUs of the lcores EAL enabled (-l/--lcores), main lcore first, into
+ * out[0..n); returns how many there are (UINT32_MAX for an lcore without a
+ * single CPU). */
+WC_API int wc_lcore_cpus(uint32_t *out, uint32_t n);
+/* Pins the calling thread to one CPU (a data-plane worker to its lcore's). */
+WC_API int wc_thread_pin(uint32_t cpu);
 
 /* Available ports; WC_E_NO_PORTS when there are none. */
 WC_API int wc_port_count(void);

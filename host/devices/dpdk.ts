@@ -70,6 +70,8 @@ export interface DpdkLib {
   wc_eal_cleanup(): number;
   wc_thread_register(): number;
   wc_thread_unregister(): void;
+  wc_lcore_cpus(out: Uint32Array, n: number): number;
+  wc_thread_pin(cpu: number): number;
   wc_port_count(): number;
   wc_port_info(port: number, out: Uint32Array, n: number): number;
   wc_port_mac(port: number, out: Uint8Array): number;
@@ -132,6 +134,8 @@ export function dpdkLib(path?: string): DpdkLib {
     wc_eal_cleanup: f("int wc_eal_cleanup(void)"),
     wc_thread_register: f("int wc_thread_register(void)"),
     wc_thread_unregister: f("void wc_thread_unregister(void)"),
+    wc_lcore_cpus: f("int wc_lcore_cpus(uint32_t *out, uint32_t n)"),
+    wc_thread_pin: f("int wc_thread_pin(uint32_t cpu)"),
     wc_port_count: f("int wc_port_count(void)"),
     wc_port_info: f("int wc_port_info(uint16_t port, uint32_t *out, uint32_t n)"),
     wc_port_mac: f("int wc_port_mac(uint16_t port, uint8_t *out)"),
@@ -156,6 +160,16 @@ export function dpdkLib(path?: string): DpdkLib {
     wc_queue_stats: f("int wc_queue_stats(int qid, double *out, uint32_t n)"),
   }) as DpdkLib;
   return cached;
+}
+
+/**
+ * The CPUs of EAL's lcores (-l / --lcores), main lcore first: where the
+ * data-plane workers go, one each (lcores without a single CPU are left out).
+ */
+export function lcoreCpus(lib: DpdkLib = dpdkLib()): number[] {
+  const out = new Uint32Array(256);
+  const n = check(lib, lib.wc_lcore_cpus(out, out.length), "DPDK");
+  return Array.from(out.subarray(0, Math.min(n, out.length))).filter((c) => c !== 0xffffffff);
 }
 
 /** The DpdkError for a negative shim return, with the shim's message. */
@@ -378,6 +392,8 @@ export interface AttachOptions {
   readonly maxFrame?: number;
   /** rte_thread_register this thread (mempool caches for its queue); default true. */
   readonly registerThread?: boolean;
+  /** Pin this thread to this CPU first (its lcore's: lcoreCpus); default: leave its affinity alone. */
+  readonly cpu?: number;
 }
 
 /**
@@ -414,6 +430,7 @@ export class DpdkDevice implements Device {
   ) {
     this.name = `dpdk:q${qid}${zeroCopy ? "" : ":copy"}`;
     this.maxFrame = options.maxFrame ?? 1500 + ETH_HEADER;
+    if (options.cpu !== undefined) check(lib, lib.wc_thread_pin(options.cpu), `${this.name}: pinning to CPU ${options.cpu}`);
     this.registered = options.registerThread !== false && lib.wc_thread_register() >= 0;
     const { rx, tx, rxBuffers } = region;
     const base = Number(koffi.address(rx.bytes));

@@ -14,7 +14,7 @@
 // Needs root, /dev/net/tun, iproute2, DPDK and build/libwcdpdk.so (`npm run
 // build` with libdpdk-dev installed): without them the tests fail, not skip.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { execIn } from "../e2e-tap/tap-server.mjs";
@@ -246,6 +246,24 @@ describe("DPDK net_null soak and shutdown", () => {
       expect(counters.held, out).toBe(0);
     }
     expect(out).not.toMatch(/RuntimeError|unreachable|internal error/);
+  }, 30_000);
+
+  it("pins each worker to the CPU of its EAL lcore (-l), and says when workers must share one", async () => {
+    const eal = EAL.replace(/-l \d+/, "-l 1");
+    const s = await startServer(["--dpdk", `${eal} --vdev net_null0`, "--ip", "10.99.0.2/24", "-t", "1", "-v"]);
+    try {
+      expect(s.output()).toMatch(/workers on CPU 1\n/);
+      // One of the process's threads (the worker) may run on CPU 1 only; the main thread's affinity is left alone.
+      const allowed = readdirSync(`/proc/${s.child.pid}/task`).map((t) =>
+        /^Cpus_allowed_list:\s*(\S+)$/m.exec(readFileSync(`/proc/${s.child.pid}/task/${t}/status`, "utf8"))?.[1]);
+      expect(allowed, s.output()).toContain("1");
+      expect(allowed.filter((a) => a !== "1").length).toBeGreaterThan(0);
+    } finally {
+      expect(await s.stop(), s.output()).toBe(0);
+    }
+    const shared = await startServer(["--dpdk", `${EAL} --vdev net_null0`, "--ip", "10.99.0.2/24", "-t", "2"]);
+    expect(shared.output()).toMatch(/2 threads on 1 EAL lcore CPU\(s\) \(-l 0\): some workers share a CPU/);
+    expect(await shared.stop(), shared.output()).toBe(0);
   }, 30_000);
 
   it("copies without zero-copy as well", async () => {
