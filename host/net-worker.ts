@@ -275,8 +275,13 @@ export class NetWorker {
     this.net = net;
     initCore(layout, core, { name: "net_init", call: net.net_init }, app, init.modules.appName);
     this.device = workerDevice(init, this.c, net.net_rx_desc());
-    this.loop = new NetLoop(net, this.device, new Uint8Array(memory.buffer));
-    this.waiter = new IdleWaiter(this.c, this.device.fd);
+    try {
+      this.loop = new NetLoop(net, this.device, new Uint8Array(memory.buffer));
+      this.waiter = new IdleWaiter(this.c, this.device.fd);
+    } catch (err) {
+      this.device.close(); // the device (a TAP's fd) is this worker's from adoption on: the main thread does not close it
+      throw err;
+    }
     this.ctl32 = new Int32Array(memory.buffer, CONTROL_BASE, CONTROL_SIZE / 4);
     this.now = init.fineClock ? () => performance.timeOrigin + performance.now() : Date.now;
     net.net_announce(); // a gratuitous ARP with the first poll
