@@ -54,6 +54,8 @@ const STATS_BYTES = 512;
 export interface LoadgenStats {
   readonly state: number;
   readonly connsOpen: number;
+  /** Connections that were ever established. */
+  readonly connsOpened: number;
   readonly sent: bigint;
   readonly verified: bigint;
   readonly hits: bigint;
@@ -74,11 +76,14 @@ export interface LoadgenStats {
 export interface FirstMismatch {
   readonly conn: number;
   readonly offset: number;
-  readonly op: "get" | "set";
+  /** "none": bytes came with no request in flight (or for one still being written). */
+  readonly op: "get" | "set" | "none";
   readonly key: number;
   readonly expected: string;
   readonly received: string;
 }
+
+const OPS: Readonly<Record<number, "get" | "set">> = { 0: "get", 1: "set" };
 
 /** Bytes as text a person can read: printable ASCII kept, the rest escaped. */
 function printable(bytes: Uint8Array): string {
@@ -104,6 +109,7 @@ export function readLoadgenStats(memory: WebAssembly.Memory, region: number): Lo
   return {
     state: v.getUint32(0, true),
     connsOpen: v.getUint32(4, true),
+    connsOpened: v.getUint32(432, true),
     sent: u64(8),
     verified: u64(16),
     hits: u64(24),
@@ -119,7 +125,7 @@ export function readLoadgenStats(memory: WebAssembly.Memory, region: number): Lo
     firstMismatch: mismatches === 0n ? undefined : {
       conn: v.getUint32(352, true),
       offset: v.getUint32(356, true),
-      op: v.getUint32(360, true) === 1 ? "set" : "get",
+      op: OPS[v.getUint32(360, true)] ?? "none",
       key: v.getUint32(364, true),
       expected: printable(bytes.subarray(368, 400)),
       received: printable(bytes.subarray(400, 432)),

@@ -28,6 +28,7 @@ export interface LoadgenReport {
   readonly sets: number;
   readonly mismatches: number;
   readonly connsFailed: number;
+  readonly connsOpened: number;
   readonly fillVerified: number;
   readonly seconds: number;
   readonly requestsPerSecond: number;
@@ -62,6 +63,7 @@ export function report(s: LoadgenStats, settings: LoadgenSettings, ended: "done"
     sets: n(s.sets),
     mismatches: n(s.mismatches),
     connsFailed: n(s.connsFailed),
+    connsOpened: s.connsOpened,
     fillVerified: n(s.fillVerified),
     seconds,
     requestsPerSecond: seconds > 0 ? Math.round(n(s.verified) / seconds) : 0,
