@@ -1,24 +1,11 @@
 // The shutdown link (drain.ts): one held frame per unresolved next hop is
 // kept, later segments to that hop wait (no buffer) instead of replacing it.
 
-import { Arp, ArpRepr, arpEmit } from "../../net/wire/arp";
-import { Eth, ethSetDst, ethSetSrc, ethSetType } from "../../net/wire/ethernet";
 import { ifaceOf } from "../../net/iface/iface";
 import { IfCtr, ifaceCounter } from "../../net/iface/index";
 import { linkCommit } from "../../net/iface/output";
-import { ifc, OUR_IP, OUR_MAC, PEER_IP, PEER_MAC, poll, setup } from "../../net/iface/__tests__/support";
+import { arpReplyFrom, ifc, OUR_IP, OUR_MAC, PEER_IP, PEER_MAC, poll, setup } from "../../net/iface/__tests__/support";
 import { drainBegin, heldFrames } from "../drain";
-
-function arpReplyFrom(mac: u64, ip: u32): usize {
-  let p = heap.alloc(42);
-  ethSetDst(p, OUR_MAC);
-  ethSetSrc(p, mac);
-  ethSetType(p, Eth.TYPE_ARP);
-  let r = changetype<ArpRepr>(heap.alloc(offsetof<ArpRepr>()));
-  r.op = Arp.OP_REPLY; r.sha = mac; r.spa = ip; r.tha = OUR_MAC; r.tpa = OUR_IP;
-  arpEmit(r, p + 14);
-  return p;
-}
 
 describe("netstack: the shutdown link", () => {
   it("holds one segment per unresolved next hop and refuses the next until it is sent", () => {

@@ -1,6 +1,6 @@
 import { Ctr, tcpConnect, tcpCounter } from "../../tcp/index";
-import { Arp, ArpRepr, arpEmit, arpOp, arpSpa, arpTpa } from "../../wire/arp";
-import { Eth, ethDst, ethSetDst, ethSetSrc, ethSetType, ethSrc, ethType } from "../../wire/ethernet";
+import { Arp, arpOp, arpSpa, arpTpa } from "../../wire/arp";
+import { Eth, ethDst, ethSrc, ethType } from "../../wire/ethernet";
 import { Ipv4, ipv4Dst, ipv4FillChecksum } from "../../wire/ipv4";
 import { Reason } from "../../wire/reasons";
 import { storeBe16, storeBe32 } from "../../wire/bytes";
@@ -8,22 +8,11 @@ import { firstDiff, fromHex, Frames, hexLen, copyOf } from "../../wire/__tests__
 import { DevFlag, ifaceOf, NONE } from "../iface";
 import { IfCtr, ifaceAnnounce, ifaceCounter, ifacePollAt, nextHop } from "../index";
 import { ARP_RETRY_MS, HOLD_MS, NEIGH_TTL_MS, neighResolved } from "../neighbour";
-import { GW_IP, GW_MAC, ifc, OUR_IP, OUR_MAC, PEER_IP, PEER_MAC, poll, setup, tcp, txFrame, txLen } from "./support";
+import { arpReplyFrom, GW_IP, GW_MAC, ifc, OUR_IP, OUR_MAC, PEER_IP, PEER_MAC, poll, setup, tcp, txFrame, txLen } from "./support";
 
 @inline function ctr(i: u32): u64 { return ifaceCounter(ifc, i); }
 @inline function wire(r: u32): u64 { return ifaceCounter(ifc, IfCtr.WIRE_BASE + r); }
 
-/** An ARP reply from (mac, ip) to us, as a frame in a fresh buffer. */
-function arpReplyFrom(mac: u64, ip: u32): usize {
-  let p = heap.alloc(42);
-  ethSetDst(p, OUR_MAC);
-  ethSetSrc(p, mac);
-  ethSetType(p, Eth.TYPE_ARP);
-  let r = changetype<ArpRepr>(heap.alloc(offsetof<ArpRepr>()));
-  r.op = Arp.OP_REPLY; r.sha = mac; r.spa = ip; r.tha = OUR_MAC; r.tpa = OUR_IP;
-  arpEmit(r, p + 14);
-  return p;
-}
 
 /** A copy of the captured echo request (to us from the peer). */
 function echoRequest(): usize {

@@ -5,6 +5,8 @@
 import { tcpInit, tcpRegionSize } from "../../tcp/index";
 import { ifaceInit, ifacePoll, ifaceSize } from "../index";
 import { DESC_SIZE, FRAME_CAP } from "../iface";
+import { Arp, ArpRepr, arpEmit } from "../../wire/arp";
+import { Eth, ethSetDst, ethSetSrc, ethSetType } from "../../wire/ethernet";
 
 export const OUR_MAC: u64 = 0x020000000002;
 export const OUR_IP: u32 = 0x0A000002;
@@ -50,3 +52,15 @@ export function poll(frame: usize, len: u32, now: u64, avail: u32 = TX_BUFFERS):
 /** The i-th frame the last burst built. */
 export function txFrame(i: u32): usize { return <usize>load<u32>(txDesc + <usize>i * DESC_SIZE); }
 export function txLen(i: u32): u32 { return load<u32>(txDesc + <usize>i * DESC_SIZE, 4); }
+
+/** An ARP reply from (mac, ip) to us, as a frame in a fresh buffer. */
+export function arpReplyFrom(mac: u64, ip: u32): usize {
+  let p = heap.alloc(42);
+  ethSetDst(p, OUR_MAC);
+  ethSetSrc(p, mac);
+  ethSetType(p, Eth.TYPE_ARP);
+  let r = changetype<ArpRepr>(heap.alloc(offsetof<ArpRepr>()));
+  r.op = Arp.OP_REPLY; r.sha = mac; r.spa = ip; r.tha = OUR_MAC; r.tpa = OUR_IP;
+  arpEmit(r, p + 14);
+  return p;
+}
