@@ -11,12 +11,8 @@ import {
 } from "../module";
 import { St } from "../stats";
 
-@external("testing", "register_tx") declare function register_tx(ptr: usize, cap: u32): void;
-@external("testing", "tx_len") export declare function tx_len(conn: u32): u32;
-@external("testing", "tx_reset") export declare function tx_reset(conn: u32): void;
-@external("testing", "tx_window") export declare function tx_window(n: u32): void;
-@external("testing", "tx_drain") export declare function tx_drain(conn: u32): void;
-@external("testing", "closed") export declare function closed(conn: u32): i32;
+import { aligned, closed, register_tx, tx_drain, tx_len, tx_reset, tx_window } from "../../shared/__tests__/fake-transport";
+export { closed, tx_drain, tx_len, tx_reset, tx_window };
 @external("testing", "connect_reset") export declare function connect_reset(base: u32): void;
 @external("testing", "connect_fail") export declare function connect_fail(n: u32): void;
 @external("testing", "connects") export declare function connects(): u32;
@@ -34,13 +30,6 @@ let regionSize: usize = 0;
 let txBase: usize = 0;
 let now: f64 = T0;
 const taken = new StaticArray<u32>(8);
-
-function aligned(n: usize): usize {
-  const p = heap.alloc(n + 64);
-  const a = (p + 63) & ~<usize>63;
-  memory.fill(a, 0, n);
-  return a;
-}
 
 export function control(): usize { return ctl; }
 export function regionBase(): usize { return region; }

@@ -9,12 +9,8 @@ import {
   store_region_size,
 } from "../module";
 
-@external("testing", "register_tx") declare function register_tx(ptr: usize, cap: u32): void;
-@external("testing", "tx_len") export declare function tx_len(conn: u32): u32;
-@external("testing", "tx_reset") export declare function tx_reset(conn: u32): void;
-@external("testing", "tx_window") export declare function tx_window(n: u32): void;
-@external("testing", "tx_drain") export declare function tx_drain(conn: u32): void;
-@external("testing", "closed") export declare function closed(conn: u32): i32;
+import { aligned, closed, register_tx, tx_drain, tx_len, tx_reset, tx_window } from "../../shared/__tests__/fake-transport";
+export { closed, tx_drain, tx_len, tx_reset, tx_window };
 
 export const CONNS: u32 = 4;
 export const TX_CAP: u32 = 3 << 20;
@@ -26,13 +22,6 @@ let ctl: usize = 0;
 let txBase: usize = 0;
 let inBase: usize = 0;
 let nowMs: f64 = 0;
-
-function aligned(n: usize): usize {
-  const p = heap.alloc(n + 64);
-  const a = (p + 63) & ~<usize>63;
-  memory.fill(a, 0, n);
-  return a;
-}
 
 /** Builds everything once; later calls only reset the connections. */
 export function setup(): void {
