@@ -13,16 +13,17 @@
 //    past the last: a clear message and a non-zero exit.
 // Needs root, /dev/net/tun, iproute2, DPDK and build/libwcdpdk.so (`npm run
 // build` with libdpdk-dev installed): without them the tests fail, not skip.
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { execIn } from "../e2e-tap/tap-server.mjs";
+import { type Child, startWasmcached } from "../support/child.mjs";
+import { requireDpdk } from "../support/require-dpdk.js";
 import { repoRoot, requireTool, wasmcachedEntry } from "../support/server.mjs";
 
 const python = "/usr/bin/python3";
 const clients = fileURLToPath(new URL("../e2e-tap/clients.py", import.meta.url));
-const shim = fileURLToPath(new URL("../../build/libwcdpdk.so", import.meta.url));
 const PORT = 11211;
 /** The EAL flags that work without hugepages or a DPDK NIC (FACTS.md). */
 const EAL = "--no-huge -m 256 --no-pci --no-shconf --no-telemetry -l 0";
@@ -67,10 +68,8 @@ rt(); time.sleep(float(sys.argv[3])); print("first-after-idle-us %.0f" % rt())
 `;
 
 function requirePrivileges(): void {
-  if (typeof process.getuid !== "function" || process.getuid() !== 0) throw new Error("the DPDK e2e tests need root");
+  requireDpdk();
   if (!existsSync("/dev/net/tun")) throw new Error("/dev/net/tun is missing (modprobe tun)");
-  if (!existsSync(wasmcachedEntry)) throw new Error(`${wasmcachedEntry} does not exist: run \`npm run build\``);
-  if (!existsSync(shim)) throw new Error(`${shim} does not exist: apt-get install dpdk libdpdk-dev pkg-config; npm run build`);
 }
 
 function ip(args: string[]): void {
@@ -79,47 +78,10 @@ function ip(args: string[]): void {
   if (r.status !== 0) throw new Error(`ip ${args.join(" ")} exited ${r.status}: ${r.stderr}`);
 }
 
-interface Server {
-  child: ChildProcess;
-  exited: Promise<number | string>;
-  output(): string;
-  /** SIGTERM (SIGKILL after 5 s); resolves to the exit code. */
-  stop(): Promise<number | string>;
-}
+type Server = Child;
 
 /** Runs wasmcached with `args`; resolves once it prints its banner (rejects if it exits first). */
-async function startServer(args: string[]): Promise<Server> {
-  const child = spawn(process.execPath, [wasmcachedEntry, ...args], { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
-  child.stdout!.on("data", (d) => (out += d));
-  child.stderr!.on("data", (d) => (out += d));
-  const exited = new Promise<number | string>((resolve) => {
-    child.once("exit", (code, signal) => resolve(code ?? signal ?? -1));
-    child.once("error", (err) => resolve(`spawn error: ${err.message}`));
-  });
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      process.kill(child.pid!, "SIGTERM");
-      const timer = setTimeout(() => {
-        if (child.exitCode === null && child.signalCode === null) process.kill(child.pid!, "SIGKILL");
-      }, 5000);
-      const code = await exited;
-      clearTimeout(timer);
-      return code;
-    }
-    return exited;
-  };
-  const deadline = Date.now() + 20_000;
-  while (!/serving \S+ on /.test(out)) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`server exited before serving:\n${out}`);
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`server did not start in 20 s:\n${out}`);
-    }
-    await sleep(20);
-  }
-  return { child, exited, output: () => out, stop };
-}
+const startServer = (args: string[]): Promise<Server> => startWasmcached(args, /serving \S+ on /);
 
 /** Runs wasmcached to completion (for startup errors). */
 function runServer(args: string[]): { status: number | null; signal: string | null; stdout: string; stderr: string } {
