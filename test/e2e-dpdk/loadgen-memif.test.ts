@@ -5,6 +5,8 @@
 // copying pools, small and large values. Shutdown follows the memif rule
 // (docs/dpdk.md): the client stops polling and holds its port, the server
 // stops (SIGTERM, exit 0, no mbuf leaked), then the client closes (exit 0).
+// And a server stopped under load: the peer, still polling, is not crashed;
+// it sees every connection reset (the stack's RSTs at shutdown).
 // Needs root, DPDK and build/libwcdpdk.so: without them the tests fail.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -99,4 +101,33 @@ describe("memcached and the load generator over net_memif, two processes", () =>
     expectClean(r, 2000);
     expect(r.report.fillVerified).toBe(200);
   }, 120_000);
+
+  it("SIGTERM to the server under load: it exits 0, and the polling peer does not crash but sees every connection reset", async () => {
+    const socket = join(dir, "term.sock");
+    const server = await startWasmcached(
+      ["--dpdk", eal(0, "server", socket), "--ip", `${SERVER_IP}/24`, "-p", String(PORT), "-t", "1", "-v"],
+      /serving memcached on /,
+    );
+    let client: Child | undefined;
+    try {
+      client = await startWasmcached(
+        ["loadgen", "--dpdk", eal(1, "client", socket), "--ip", `${CLIENT_IP}/24`, "--server", `${SERVER_IP}:${PORT}`,
+          "--conns", "8", "--depth", "2", "--duration", "20"],
+        /loadgen: from /,
+      );
+      await new Promise((r) => setTimeout(r, 2000)); // the measured phase is running
+      const serverCode = await server.stop();
+      const clientCode = await client.exited; // every connection reset: the loadgen is done before its 20 s
+      const why = `--- loadgen\n${client.output()}\n--- server\n${server.output()}`;
+      expect(serverCode, why).toBe(0);
+      expect(server.output()).toMatch(/shutdown: 8 connections reset, 0 frames unsent/);
+      expect(clientCode, why).toBe(1); // a clean exit saying the run failed, not a crash in the driver
+      const report = JSON.parse(client.stdout().split("\n").find((l) => l.startsWith("{"))!);
+      expect(report, why).toMatchObject({ ok: false, connsFailed: 8, mismatches: 0 });
+      expect(report.verified, why).toBeGreaterThan(1000);
+    } finally {
+      await server.stop();
+      await client?.stop();
+    }
+  }, 60_000);
 });
