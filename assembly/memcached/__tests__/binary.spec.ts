@@ -227,6 +227,13 @@ describe("binary: storage and retrieval", () => {
     expect(g.value).toBe("[<mid>]");
     expect(at32(changetype<usize>(g.extras.b.dataStart), 0)).toBe(5);
     expect(one(req(APPEND, "a", new Bytes(), "x", g.cas + 1000)).status).toBe(EEXISTS);
+    // the right CAS appends; the reply carries the new item's CAS, which a get then shows
+    const a = one(req(APPEND, "a", new Bytes(), "!", g.cas));
+    expect(a.status).toBe(OK);
+    expect(a.cas).not.toBe(g.cas);
+    const g2 = one(req(GET, "a"));
+    expect(g2.value).toBe("[<mid>]!");
+    expect(g2.cas).toBe(a.cas);
     const n = one(req(APPEND, "none", new Bytes(), "x"));
     expect(n.status).toBe(NOT_STORED);
     expect(n.value).toBe("Not stored.");
@@ -273,6 +280,12 @@ describe("binary: delete, incr/decr, touch, gat, flush", () => {
     expect(i.bodylen).toBe(8);
     expect(i.cas).not.toBe(0);
     expect(at32(changetype<usize>(String.UTF8.encode(i.value)), 4)).toBe(15);
+    // with the item's CAS: applied, and the reply's CAS is the new item's; a stale one: EEXISTS
+    const i2 = one(req(INCR, "n", incrExt(1, 0, 0), "", i.cas));
+    expect(i2.status).toBe(OK);
+    expect(one(req(GET, "n")).cas).toBe(i2.cas);
+    expect(one(req(INCR, "n", incrExt(1, 0, 0), "", i.cas)).status).toBe(EEXISTS);
+    one(req(DECR, "n", incrExt(1, 0, 0)));
     const d = one(req(DECR, "n", incrExt(20, 0, 0)));
     expect(d.value).toBe("\0\0\0\0\0\0\0\0");
     expect(one(req(GET, "n")).value).toBe("0 ");

@@ -8,8 +8,8 @@ import { Ctl } from "../../shared/control";
 import {
   DELTA_OK, EXISTS, itemCas, itemFlags, itemKey, itemKeyLen, itemValue, itemValueLen, MODE_ADD,
   MODE_APPEND, MODE_CAS, MODE_PREPEND, MODE_REPLACE, MODE_SET, NO_MEMORY, NON_NUMERIC, NOT_FOUND,
-  relExptime, STORED, storeAbort, storeAlloc, storeCommit, storeDelete, storeDelta, storeDeltaResult,
-  storeFind, storeFlush, storeItemSizeOk, storePin, storeReadOk, storeTouch, storeUnpin,
+  relExptime, STORED, storeAbort, storeAlloc, storeCommit, storeDelete, storeDeleteMeta, storeDelta, storeDeltaResult,
+  storeFind, storeFlush, storeItemSizeOk, storeLastCas, storePin, storeReadOk, storeTouch, storeUnpin,
 } from "../../store/index";
 import {
   S, sCas, sState, setCas, setHalted, setItem, setMode, setRemain, setState, setTotal, sItem, sMode, sRemain,
@@ -200,12 +200,6 @@ export function binNread(conn: u32, s: usize, p: usize, n: u32): u32 {
   return remain;
 }
 
-/** The CAS of the live item under key, or 0. */
-function liveCas(key: usize, klen: u32): u64 {
-  const it = storeFind(key, klen, nowRel);
-  return it == 0 ? 0 : itemCas(it);
-}
-
 function finishUpdate(conn: u32, s: usize): void {
   const it = sItem(s);
   const vlen = sTotal(s);
@@ -216,20 +210,13 @@ function finishUpdate(conn: u32, s: usize): void {
   incStat(St.CMD_SET);
   // the wire value has no CRLF; items keep one after the value
   store<u16>(itemValue(it) + vlen, 0x0a0d);
-  // keep the key: append/prepend publish a new item whose CAS is read back
-  const key = base + REGION_TOKENS;
-  const klen = itemKeyLen(it);
-  memory.copy(key, itemKey(it), klen);
   const concat = mode == MODE_APPEND || mode == MODE_PREPEND;
-  if (concat && casIn != 0) {
-    const live = liveCas(key, klen);
-    if (live != 0 && live != casIn) { storeAbort(it); error(conn, s, Status.KEY_EEXISTS); return; }
-  }
+  // append/prepend with a CAS: the store compares it under the bucket lock (commitConcat)
   const r = storeCommit(it, mode, casIn, nowRel);
   const isCas = mode == MODE_CAS;
   if (r == STORED) {
     if (isCas) incStat(St.CAS_HITS);
-    success(conn, s, concat ? liveCas(key, klen) : itemCas(it), 0, 0);
+    success(conn, s, concat ? storeLastCas() : itemCas(it), 0, 0); // the CAS this instance just published
   } else if (r == EXISTS) {
     if (isCas) incStat(St.CAS_BADVAL);
     error(conn, s, Status.KEY_EEXISTS);
@@ -294,11 +281,13 @@ function retrieve(conn: u32, s: usize, op: u32, key: usize, klen: u32, exptime: 
 // ---- delete, incr/decr ------------------------------------------------------------
 
 function del(conn: u32, s: usize, key: usize, klen: u32, cas: u64): void {
-  const it = storeFind(key, klen, nowRel);
-  if (it != 0 && cas != 0 && itemCas(it) != cas) { error(conn, s, Status.KEY_EEXISTS); return; }
-  if (it != 0 && storeDelete(key, klen, nowRel)) {
+  // a CAS is compared with the live item's under the bucket lock, as the unlink happens
+  const r = storeDeleteMeta(key, klen, cas != 0, cas, false, false, 0, nowRel);
+  if (r == STORED) {
     incStat(St.DELETE_HITS);
     success(conn, s, 0, 0, 0);
+  } else if (r == EXISTS) {
+    error(conn, s, Status.KEY_EEXISTS);
   } else {
     incStat(St.DELETE_MISSES);
     error(conn, s, Status.KEY_ENOENT);
@@ -316,15 +305,13 @@ function arithmetic(conn: u32, s: usize, incr: bool, key: usize, klen: u32, extr
   const delta = be64(extras);
   const initial = be64(extras + 8);
   const exptime = be32(extras + 16);
-  if (cas != 0) {
-    const live = liveCas(key, klen);
-    if (live != 0 && live != cas) { error(conn, s, Status.KEY_EEXISTS); return; }
-  }
-  const r = storeDelta(key, klen, incr, delta, nowRel);
-  if (r == DELTA_OK) {
+  const r = storeDelta(key, klen, incr, delta, nowRel, cas); // a CAS is compared by the store, before the swap
+  if (r == EXISTS) {
+    error(conn, s, Status.KEY_EEXISTS);
+  } else if (r == DELTA_OK) {
     incStat(incr ? St.INCR_HITS : St.DECR_HITS);
     const v = storeDeltaResult();
-    success(conn, s, liveCas(key, klen), valueBody(v), 8);
+    success(conn, s, storeLastCas(), valueBody(v), 8); // the CAS this instance just published
   } else if (r == NON_NUMERIC) {
     error(conn, s, Status.DELTA_BADVAL);
   } else if (r == NO_MEMORY) {
