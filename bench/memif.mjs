@@ -36,7 +36,7 @@ const eal = (c, role, socket) =>
 async function memifRound(r) {
   const socket = join(dir, `r${r}.sock`);
   const server = await startWasmcached(
-    ["--dpdk", eal(cpu.server, "server", socket), "--ip", "10.66.0.2/24", "-p", "11211", "-t", "1", "-m", "64", "--idle-backoff-us", "0"],
+    ["--dpdk", eal(cpu.server, "server", socket), "--ip", "10.66.0.2/24", "-p", "11211", "-t", "1", "-m", "64", "--idle-backoff-us", "0", "-v"],
     /serving memcached on /,
   );
   let client;
@@ -52,7 +52,15 @@ async function memifRound(r) {
     if (!line) throw new Error(`loadgen printed no JSON:\n${client.output()}`);
     const rep = JSON.parse(line);
     if (!rep.ok) throw new Error(`loadgen run failed:\n${client.output()}`);
-    return { rps: rep.requestsPerSecond, p50_us: rep.latencyUs.p50, p99_us: rep.latencyUs.p99, requests: rep.verified };
+    // The server's time in bursts that moved frames (its -v exit line): its cost per request, whatever the round trip.
+    await server.stop();
+    const busy = /core 0: busy ([\d.]+) ms in (\d+) bursts/.exec(server.output());
+    if (!busy) throw new Error(`the server printed no busy time:\n${server.output()}`);
+    const busyUsPerRequest = (Number(busy[1]) * 1000) / (rep.verified + rep.fillVerified);
+    return {
+      rps: rep.requestsPerSecond, p50_us: rep.latencyUs.p50, p99_us: rep.latencyUs.p99, requests: rep.verified,
+      server_busy_us_per_request: Number(busyUsPerRequest.toFixed(3)),
+    };
   } finally {
     await server.stop();
     client?.child.stdin.end();
@@ -67,7 +75,7 @@ try {
   for (let r = 0; r < rounds; r++) {
     const m = await memifRound(r);
     memifRuns.push(m);
-    console.error(`round ${r + 1}/${rounds} wasmcached over memif: ${m.rps} req/s, p50 <${m.p50_us} µs, p99 <${m.p99_us} µs`);
+    console.error(`round ${r + 1}/${rounds} wasmcached over memif: ${m.rps} req/s, p50 <${m.p50_us} µs, p99 <${m.p99_us} µs, server busy ${m.server_busy_us_per_request} µs/request`);
     const s = runLoadgen(cLoadgen, cpu.client, ["-p", String(ref.port), "-c", opts.connections, "-k", opts.keys, "-d", String(seconds), "-s", String(r + 1)], (seconds + 60) * 1000);
     socketRuns.push(s);
     console.error(`round ${r + 1}/${rounds} memcached over loopback: ${Math.round(s.rps)} req/s`);
@@ -78,13 +86,18 @@ try {
     benchmark: "memif",
     workload: { connections: Number(opts.connections), in_flight_per_connection: Number(opts.depth), keys: Number(opts.keys), key_bytes: 8, value_bytes: 8, get_ratio: 1 },
     rounds, seconds_per_run: seconds, server_cpu: cpu.server, client_cpu: cpu.client,
-    wasmcached_memif: { median_rps: wasm, rps: memifRuns.map((x) => x.rps), p50_us: memifRuns.map((x) => x.p50_us), p99_us: memifRuns.map((x) => x.p99_us) },
+    wasmcached_memif: {
+      median_rps: wasm, rps: memifRuns.map((x) => x.rps), p50_us: memifRuns.map((x) => x.p50_us), p99_us: memifRuns.map((x) => x.p99_us),
+      // the server core's time in bursts that moved frames, per request (FACTS.md: round-trip bound runs hide capacity)
+      median_server_busy_us_per_request: median(memifRuns.map((x) => x.server_busy_us_per_request)),
+      server_capacity_rps_estimate: Math.round(1e6 / median(memifRuns.map((x) => x.server_busy_us_per_request))),
+    },
     // The C client keeps one request in flight per connection whatever --depth says: with --depth > 1 the ratio is not like for like.
     memcached_loopback: { median_rps: mc, rps: socketRuns.map((x) => Math.round(x.rps)), misses: socketRuns.reduce((n, x) => n + x.misses, 0), in_flight_per_connection: 1 },
     ratio: Number((wasm / mc).toFixed(3)),
   };
   console.log(JSON.stringify(result, null, 2));
-  console.log(`bench:memif wasmcached over memif ${wasm} req/s (our loadgen, every reply verified) vs memcached over loopback ${mc} req/s (C loadgen), median of ${rounds} × ${seconds} s interleaved: ratio ${result.ratio}`);
+  console.log(`bench:memif wasmcached over memif ${wasm} req/s (our loadgen, every reply verified; server busy ${result.wasmcached_memif.median_server_busy_us_per_request} µs/request) vs memcached over loopback ${mc} req/s (C loadgen), median of ${rounds} × ${seconds} s interleaved: ratio ${result.ratio}`);
 } finally {
   await ref.stop();
   rmSync(dir, { recursive: true, force: true });
