@@ -284,7 +284,8 @@ export class NetWorker {
     }
     this.ctl32 = new Int32Array(memory.buffer, CONTROL_BASE, CONTROL_SIZE / 4);
     // DPDK workers always take the fine clock: it also times their busy bursts (runPolled)
-    this.now = init.fineClock || init.dpdk ? () => performance.timeOrigin + performance.now() : Date.now;
+    const origin = performance.timeOrigin; // a getter: read once, not per burst
+    this.now = init.fineClock || init.dpdk ? () => origin + performance.now() : Date.now;
     net.net_announce(); // a gratuitous ARP with the first poll
   }
 
