@@ -105,7 +105,7 @@ describe.each([1, 2])("memcached over DPDK net_tap with -t %i (kernel peer in a 
     requireTool("memccapable", "apt-get install libmemcached-tools");
     ip(["netns", "add", ns]);
     server = await startServer([
-      "--dpdk", `${EAL} --vdev net_tap0,iface=${ifname}`, "--ip", `${serverIp}/24`, "-p", String(PORT), "-t", String(threads), "-m", "64", "-v",
+      "--dpdk", `${EAL} --vdev net_tap0,iface=${ifname}`, "--ip", `${serverIp}/24`, "-p", String(PORT), "-t", String(threads), "-m", "64", "-v", "--metrics-port", "0",
     ]);
     // The PMD made the interface in our namespace; its fd keeps working after the move.
     ip(["link", "set", ifname, "netns", ns]);
@@ -157,6 +157,20 @@ describe.each([1, 2])("memcached over DPDK net_tap with -t %i (kernel peer in a 
     // Typically 0.3-0.7 ms here; a worker that missed the frame would wait out its 100 ms cap.
     expect(us, report(r)).toBeLessThan(50_000);
   }, 25_000);
+
+  it("serves memcached's stats, every core's stack counters and the port's statistics as Prometheus metrics", async () => {
+    const out = server!.output();
+    const port = /metrics on http:\/\/127\.0\.0\.1:(\d+)\/metrics/.exec(out)?.[1];
+    expect(port, out).toBeDefined();
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const value = (series: string) => Number(new RegExp(`^${series.replace(/[{}]/g, "\\$&")} (\\d+)$`, "m").exec(text)?.[1] ?? NaN);
+    expect(value('wasmcached_dpdk_port_ipackets{port="0"}'), text).toBeGreaterThan(0);
+    expect(value('wasmcached_dpdk_port_opackets{port="0"}'), text).toBeGreaterThan(0);
+    let opens = 0;
+    for (let q = 0; q < threads; q++) opens += value(`wasmcached_net_tcp_passive_opens{core="${q}"}`);
+    expect(opens, text).toBeGreaterThan(0); // memccapable and pymemcache connected, spread over the cores
+    expect(value("memcached_cmd_get"), text).toBeGreaterThan(0);
+  }, 15_000);
 
   it("exits 0 on SIGTERM, every mbuf back in its pool", async () => {
     const s = server!;
