@@ -14,7 +14,7 @@ import { bundle, ensureBuilt } from "../host/__tests__/support.js";
 import { parseReplayCli } from "../host/cli.js";
 import { UsageError } from "../host/errors.js";
 import { NETSTACK_FILE } from "../host/modules.js";
-import { check } from "../host/replay/check.js";
+import { check, MASKS } from "../host/replay/check.js";
 import { type CapturedFrame, CaptureError, readCapture } from "../host/replay/pcap-reader.js";
 import { replay, type ReplayOptions, toPcap } from "../host/replay/replay.js";
 import { parseFrame } from "../host/replay/wire.js";
@@ -84,6 +84,31 @@ function pcapOf(frames: readonly CapturedFrame[], bigEndian = false, nanos = fal
 describe("the corpus", () => {
   it("has captures", () => {
     expect(corpus.length).toBeGreaterThanOrEqual(3);
+    // beyond the text protocol (docs/replay.md): binary, meta, and the three at once
+    for (const name of ["memccapable-binary.pcap", "memjs.pcap", "meta.pcap", "mixed.pcap"]) expect(corpus).toContain(name);
+  });
+
+  it("the binary, meta and mixed captures speak what they say", () => {
+    /** Per client port: the first bytes the client sent. */
+    const firstBytes = (name: string) => {
+      const out = new Map<number, Buffer>();
+      for (const f of load(name).frames) {
+        const p = parseFrame(f.data);
+        if (!p?.tcp || p.tcp.payload.length === 0 || p.tcp.dstPort !== 11211 || out.has(p.tcp.srcPort)) continue;
+        out.set(p.tcp.srcPort, Buffer.from(p.tcp.payload));
+      }
+      return [...out.values()];
+    };
+    const isBinary = (b: Buffer) => b[0] === 0x80;
+    const isMeta = (b: Buffer) => /^m[gsdan] /.test(b.toString("latin1"));
+    expect(firstBytes("memccapable-binary.pcap").every(isBinary)).toBe(true);
+    expect(firstBytes("memjs.pcap").every(isBinary)).toBe(true);
+    expect(firstBytes("meta.pcap").map((b) => b.toString("latin1").split("\r\n")[0])).toEqual(["flush_all"]);
+    const mixed = firstBytes("mixed.pcap");
+    expect(mixed.length).toBe(3);
+    expect(mixed.filter(isBinary).length).toBe(1);
+    expect(mixed.filter(isMeta).length).toBe(1);
+    expect(mixed.filter((b) => b.toString("latin1").startsWith("set ")).length).toBe(1);
   });
 
   for (const name of corpus) {
@@ -132,6 +157,33 @@ describe("the corpus", () => {
     expect(c.divergence).not.toBeNull();
     expect(c.divergence!.request).toBe("stats");
     expect(c.divergence!.expected).toMatch(/^TAT pid \d+/);
+  });
+
+  it("the binary stats mask is needed and narrow: without it memccapable -b diverges in a STAT packet's value", () => {
+    const textOnly = MASKS.filter((m) => m.name !== "binary-stats-values");
+    expect(textOnly.length).toBe(MASKS.length - 1);
+    const c = check(run(load("memccapable-binary.pcap").frames), textOnly);
+    expect(c.divergence).not.toBeNull();
+    // from the key length (3) of the first STAT packet on: its body length, opaque, CAS, key "pid", the process id
+    expect(c.divergence!.expected).toMatch(/^\\x03(\\x00){7}\\x[0-9a-f]{2}\\xef\\xbe\\xad\\xde(\\x00){8}pid\d+\\x81\\x10/);
+    // narrow: only STAT responses' values (and their body length); other packets, the empty STAT and keys stay
+    const m = MASKS.find((x) => x.name === "binary-stats-values")!;
+    const pkt = (op: number, key: string, value: string) => {
+      const h = Buffer.alloc(24);
+      h.writeUInt8(0x81, 0);
+      h.writeUInt8(op, 1);
+      h.writeUInt16BE(key.length, 2);
+      h.writeUInt32BE(key.length + value.length, 8);
+      h.writeUInt32BE(0x11223344, 12);
+      return h.toString("latin1") + key + value;
+    };
+    const apply = (s: string) => (typeof m.replace === "string" ? s.replace(m.pattern, m.replace) : s.replace(m.pattern, m.replace));
+    const get = pkt(0x0c, "key", "value 12345");
+    expect(apply(get)).toBe(get);
+    expect(apply("STAT pid 5\r\n")).toBe("STAT pid 5\r\n");
+    const stats = pkt(0x10, "pid", "20331") + pkt(0x10, "uptime", "7") + pkt(0x10, "", "");
+    expect(apply(stats)).toBe(pkt(0x10, "pid", "*") + pkt(0x10, "uptime", "*") + pkt(0x10, "", ""));
+    expect(apply(pkt(0x10, "pid", "20331").slice(0, 28))).toBe(pkt(0x10, "pid", "20331").slice(0, 28)); // not whole: as it is
   });
 
   it("reports the first divergence: another protocol module (echo) answers otherwise", () => {

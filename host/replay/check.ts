@@ -14,8 +14,12 @@ export interface Mask {
   readonly name: string;
   readonly reason: string;
   readonly pattern: RegExp;
-  readonly replace: string;
+  /** A replacement string, or a function of the match and its groups (latin1 strings). */
+  readonly replace: string | ((match: string, ...groups: string[]) => string);
 }
+
+/** A big-endian number of the latin1 string s (one char per byte). */
+const beNumber = (s: string) => [...s].reduce((n, c) => n * 256 + c.charCodeAt(0), 0);
 
 export const MASKS: readonly Mask[] = [
   {
@@ -23,6 +27,21 @@ export const MASKS: readonly Mask[] = [
     reason: "`stats` values (pid, uptime, time, rusage, memory, thread and connection counts) describe the process, not the protocol",
     pattern: /^STAT ([a-z_0-9:]+) [^\r\n]*\r\n/gm,
     replace: "STAT $1 *\r\n",
+  },
+  {
+    name: "binary-stats-values",
+    reason: "the binary protocol's STAT responses carry the same process values as text `stats`; each packet (magic 0x81, opcode 0x10, status 0, key and value printable) keeps its header and key, its value becomes `*` and its body length says so",
+    // header: magic, opcode, key length, extras 0, data type 0, status 0, body length, opaque + CAS; then key and value
+    pattern: /\x81\x10([\s\S]{2})\x00\x00\x00\x00([\s\S]{4})([\s\S]{12})([\x20-\x7e]*)/g,
+    replace: (match, keyLen, bodyLen, rest, text) => {
+      const k = beNumber(keyLen);
+      const body = beNumber(bodyLen);
+      // the terminating empty STAT, or a packet not whole here: as it is
+      if (k === 0 || body < k || text.length < body) return match;
+      const n = k + 1;
+      const len = String.fromCharCode(n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255);
+      return `\x81\x10${keyLen}\x00\x00\x00\x00${len}${rest}${text.slice(0, k)}*${text.slice(body)}`;
+    },
   },
 ];
 
@@ -93,7 +112,7 @@ function assemble(c: Segments | undefined): Uint8Array {
 
 function mask(b: Uint8Array, masks: readonly Mask[]): string {
   let s = Buffer.from(b).toString("latin1");
-  for (const m of masks) s = s.replace(m.pattern, m.replace);
+  for (const m of masks) s = typeof m.replace === "string" ? s.replace(m.pattern, m.replace) : s.replace(m.pattern, m.replace);
   return s;
 }
 

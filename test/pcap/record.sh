@@ -5,12 +5,19 @@
 # (tshark's capture tool). Not run in CI: the .pcap files are committed.
 # Needs root, memcached, memccapable (libmemcached-tools), dumpcap (tshark),
 # python3, iproute2 (ethtool if present turns offloads off; else gso_max_segs 1),
-# python3-pymemcache, node with the repo's node_modules (npm `memcached`),
-# and a built wasmcached (dist/) for the lossy capture.
-# Usage: test/pcap/record.sh [OUTDIR]   (default: this script's directory)
+# python3-pymemcache, node with the repo's node_modules (npm `memcached`,
+# `memjs`), and a built wasmcached (dist/) for the lossy capture.
+# Usage: test/pcap/record.sh [OUTDIR [NAME...]]
+#   OUTDIR: default this script's directory; NAMEs: only those captures
+#   (e.g. `record.sh "" meta mixed`), default all. Every client run is
+#   bounded by `timeout`.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 out=${1:-$here}
+[ $# -gt 0 ] && shift
+only=" $* "
+# want NAME: whether NAME is to be recorded this run
+want() { [ "$only" = "  " ] || case "$only" in *" $1 "*) true ;; *) false ;; esac; }
 srv=wcrec-srv-$$
 cli=wcrec-cli-$$
 SIP=10.77.0.2
@@ -47,6 +54,7 @@ ip netns exec "$srv" sysctl -qw net.ipv4.tcp_timestamps=1
 # record NAME FORMAT CMD...: fresh memcached, capture, run the client, stop
 record() {
   name=$1; fmt=$2; shift 2
+  want "$name" || return 0
   ip netns exec "$srv" memcached -u root -l "$SIP" -p "$PORT" -U 0 -t 1 -m 64 &
   mcpid=$!
   sleep 0.5
@@ -58,7 +66,7 @@ record() {
   fi
   cappid=$!
   sleep 1
-  ip netns exec "$cli" "$@"
+  ip netns exec "$cli" timeout 120 "$@"
   sleep 1
   kill "$cappid"; wait "$cappid" 2>/dev/null || true; cappid=
   kill "$mcpid"; wait "$mcpid" 2>/dev/null || true; mcpid=
@@ -73,6 +81,13 @@ record expiry pcap python3 "$here/session.py" "$SIP" "$PORT" expiry
 # real clients: Debian's pymemcache (its python, not one on PATH) and the npm client
 record pymemcache pcap /usr/bin/python3 "$here/pymemcache_session.py" "$SIP" "$PORT"
 record npm-memcached pcap node "$here/npm_memcached_session.cjs" "$SIP:$PORT"
+# beyond the text protocol: binary (memccapable -b, npm memjs), meta, and
+# three connections speaking text, binary and meta at once
+record memccapable-binary pcap memccapable -h "$SIP" -p "$PORT" -b -q
+record memjs pcap node "$here/memjs_session.cjs" "$SIP:$PORT"
+record meta pcap python3 "$here/meta_session.py" "$SIP" "$PORT" meta
+record mixed pcap python3 "$here/meta_session.py" "$SIP" "$PORT" mixed
+want lossy || exit 0
 # Loss and duplication, recorded with wasmcached's fault injector: wasmcached
 # (dist/, `npm run build` first) serves on a TAP it creates, moved into the
 # client namespace; --faults drops and duplicates frames between the TAP and
@@ -89,7 +104,7 @@ ip -n "$cli" link set "$tap" up
 ip netns exec "$cli" dumpcap -q -P -i "$tap" -f "tcp port $PORT or arp" -w "$out/lossy.pcap" 2>/dev/null &
 cappid=$!
 sleep 1
-ip netns exec "$cli" python3 "$here/session.py" 10.78.0.2 "$PORT" pipeline
+ip netns exec "$cli" timeout 120 python3 "$here/session.py" 10.78.0.2 "$PORT" pipeline
 sleep 1
 kill "$cappid"; wait "$cappid" 2>/dev/null || true; cappid=
 kill "$mcpid"; wait "$mcpid" 2>/dev/null || true; mcpid=
