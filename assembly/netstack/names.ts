@@ -49,6 +49,10 @@ export function tcpCounterName(i: u32): string {
     case Ctr.DROP_BAD_COOKIE: return "drop_bad_cookie";
     case Ctr.DROP_TABLE_FULL: return "drop_table_full";
     case Ctr.TAIL_LOSS_PROBES: return "tail_loss_probes";
+    case Ctr.SACK_RECOVERIES: return "sack_recoveries";
+    case Ctr.SACK_RETRANSMITS: return "sack_retransmits";
+    case Ctr.SACK_OVERFLOWS: return "sack_overflows";
+    case Ctr.LOST_RETRANSMITS: return "lost_retransmits";
     default: return "unknown";
   }
 }

@@ -1,6 +1,8 @@
 // Congestion control: slow start and congestion avoidance (RFC 5681 §3.1),
-// fast retransmit and NewReno fast recovery (RFC 6582), and the loss
-// response to a retransmission timeout (RFC 5681 §3.1, eq. 4).
+// fast retransmit and NewReno fast recovery (RFC 6582), SACK-based recovery
+// (RFC 6675: cwnd = ssthresh, the pipe estimate decides what goes; the
+// scoreboard part is in reassembly.ts, the sending in output.ts), and the
+// loss response to a retransmission timeout (RFC 5681 §3.1, eq. 4).
 
 import { CF, clearFlag, Conn, hasFlag, seqGt, setFlag } from "./conn";
 
@@ -29,17 +31,26 @@ export function ccOnAck(c: Conn, acked: u32): void {
 }
 
 /**
- * RFC 6582 §3.2 step 2: the third duplicate ACK. Returns true when recovery
- * starts (the caller retransmits snd_una's segment); false when the ACK
- * does not cover `recover` (step 2 "if not" branch: no new recovery).
+ * RFC 6582 §3.2 step 2 (the third duplicate ACK) or RFC 6675 §5 step 4
+ * (`sack`: DupThresh duplicate ACKs or IsLost(snd_una)). Returns true when
+ * recovery starts (the caller retransmits snd_una's segment); false when the
+ * ACK does not cover `recover` (RFC 6582 step 2 "if not" branch; RFC 6675
+ * §5.1: none until RecoveryPoint is acknowledged).
  */
-export function ccEnterRecovery(c: Conn): bool {
+export function ccEnterRecovery(c: Conn, sack: bool): bool {
   // recover starts at the ISS; the ACK must lie beyond it (the §4.1 "ack > recover" form)
   if (!seqGt(c.sndUna, c.recover)) return false;
   c.ssthresh = halve(c);
-  c.recover = c.sndMax;
+  c.recover = c.sndMax; // RFC 6675 RecoveryPoint = HighData
   c.rtxHigh = c.sndUna;
-  c.cwnd = c.ssthresh + 3 * c.mss; // step 3
+  c.rtxMark = c.sndMax;
+  if (sack) {
+    c.cwnd = c.ssthresh; // RFC 6675 §5 step 4.2: no inflation, the pipe estimate accounts for what left
+    setFlag(c, CF.SACK_REC);
+    clearFlag(c, CF.RESCUED); // RescueRxt undefined
+  } else {
+    c.cwnd = c.ssthresh + 3 * c.mss; // RFC 6582 step 3
+  }
   setFlag(c, CF.RECOVERY);
   return true;
 }
@@ -55,12 +66,15 @@ export function ccEnterRecovery(c: Conn): bool {
  */
 export function ccOnAckInRecovery(c: Conn, acked: u32): bool {
   if (seqGt(c.sndUna, c.recover) || c.sndUna == c.recover) {
-    // full acknowledgment: deflate (option 1: min(ssthresh, FlightSize + SMSS))
+    // full acknowledgment: deflate (option 1: min(ssthresh, FlightSize + SMSS)); for RFC 6675 the
+    // same bound keeps a burst from following the exit
     c.cwnd = min(c.ssthresh, flight(c) + c.mss);
-    clearFlag(c, CF.RECOVERY);
+    clearFlag(c, CF.RECOVERY | CF.SACK_REC);
     c.dupAcks = 0;
     return false;
   }
+  // RFC 6675: a partial ACK changes nothing but the scoreboard and pipe (NextSeg finds the holes)
+  if (hasFlag(c, CF.SACK_REC)) return false;
   // partial acknowledgment: deflate by the amount acked, add back one SMSS
   c.cwnd = c.cwnd > acked ? c.cwnd - acked : 0;
   c.cwnd += c.mss;
@@ -73,9 +87,12 @@ export function ccOnTimeout(c: Conn): void {
   c.cwnd = c.mss;
   c.recover = c.sndMax; // RFC 6582 §3.2 step 1 after a timeout
   c.rtxHigh = c.sndUna;
-  clearFlag(c, CF.RECOVERY);
+  clearFlag(c, CF.RECOVERY | CF.SACK_REC);
   c.dupAcks = 0;
 }
+
+/** In RFC 6675 recovery (not NewReno's). */
+@inline export function ccInSackRecovery(c: Conn): bool { return hasFlag(c, CF.SACK_REC); }
 
 @inline export function ccInRecovery(c: Conn): bool { return hasFlag(c, CF.RECOVERY); }
 

@@ -43,10 +43,19 @@ export namespace CF {
   export const RTO_MARK: u32 = 1 << 23;   // a timeout happened: no timestamp RTT sample from before rtoTsMark
   export const QUEUED: u32 = 1 << 24;     // in Stack.queue
   export const ABORT: u32 = 1 << 25;      // tcpShutdown: the app heard closed, a RST is owed (then the slot is freed)
+  export const SACK_REC: u32 = 1 << 26;   // the recovery (CF.RECOVERY) is RFC 6675's: pipe and scoreboard, no window inflation
+  export const SACK_OVF: u32 = 1 << 27;   // the scoreboard overflowed: SACK blocks ignored (NewReno) until snd_una reaches sackOffUntil
+  export const RESCUED: u32 = 1 << 28;    // this RFC 6675 recovery sent its rescue retransmission (NextSeg rule 4)
 }
 
-/** Out-of-order ranges kept per connection (and SACK scoreboard entries). */
+/** Out-of-order ranges kept per connection (what we report: at most 4 fit in a segment anyway). */
 export const MAX_RANGES: u32 = 4;
+/**
+ * SACK scoreboard entries (ranges the peer holds above snd_una). A peer
+ * reports at most 3-4 blocks per ACK but they accumulate: 16 covers 16 holes
+ * in one window; past that the scoreboard is dropped and NewReno takes over.
+ */
+export const SACK_RANGES: u32 = 16;
 
 @unmanaged export class Conn {
   state: u32;
@@ -105,6 +114,8 @@ export const MAX_RANGES: u32 = 4;
   dupAcks: u32;
   recover: u32;
   rtxHigh: u32;      // end of the highest range resent in this recovery (RFC 6675 HighRxt)
+  rtxMark: u32;      // snd_max when the latest SACK-recovery retransmission went (lost retransmission detection)
+  sackOffUntil: u32; // CF.SACK_OVF: snd_max when the scoreboard overflowed
 
   // timers: expiry times in ms, 0 = not armed
   rttAt: u64;
@@ -117,7 +128,12 @@ export const MAX_RANGES: u32 = 4;
 
   // ranges [start, end) of absolute sequence numbers
   ooo0s: u32; ooo0e: u32; ooo1s: u32; ooo1e: u32; ooo2s: u32; ooo2e: u32; ooo3s: u32; ooo3e: u32;
-  sack0s: u32; sack0e: u32; sack1s: u32; sack1e: u32; sack2s: u32; sack2e: u32; sack3s: u32; sack3e: u32;
+  // the SACK scoreboard: SACK_RANGES pairs
+  sack0s: u32; sack0e: u32;
+  sack1s: u32; sack1e: u32; sack2s: u32; sack2e: u32; sack3s: u32; sack3e: u32; sack4s: u32; sack4e: u32;
+  sack5s: u32; sack5e: u32; sack6s: u32; sack6e: u32; sack7s: u32; sack7e: u32; sack8s: u32; sack8e: u32;
+  sack9s: u32; sack9e: u32; sack10s: u32; sack10e: u32; sack11s: u32; sack11e: u32; sack12s: u32; sack12e: u32;
+  sack13s: u32; sack13e: u32; sack14s: u32; sack14e: u32; sack15s: u32; sack15e: u32;
 }
 export const CONN_SIZE: usize = (offsetof<Conn>() + 63) & ~63;
 export const OOO_BASE: usize = offsetof<Conn>("ooo0s");

@@ -47,8 +47,12 @@ export namespace Ctr {
   export const DROP_BAD_COOKIE: u32 = 37;
   export const DROP_TABLE_FULL: u32 = 38;  // cookie ACK or SYN with no free slot / probe bound
   export const TAIL_LOSS_PROBES: u32 = 39; // RFC 8985 §7
+  export const SACK_RECOVERIES: u32 = 40;  // RFC 6675 recoveries entered (also counted in FAST_RETRANSMITS)
+  export const SACK_RETRANSMITS: u32 = 41; // segments resent in RFC 6675 recovery (also counted in RETRANSMITS)
+  export const SACK_OVERFLOWS: u32 = 42;   // scoreboard full: dropped, NewReno until snd_una passes snd_max of then
+  export const LOST_RETRANSMITS: u32 = 43; // SACKs of later data showed this recovery's retransmissions lost: resent
   /** Wire refusals: WIRE_BASE + Reason code. */
-  export const WIRE_BASE: u32 = 40;
+  export const WIRE_BASE: u32 = 44;
   export const COUNT: u32 = WIRE_BASE + Reason.COUNT;
 }
 

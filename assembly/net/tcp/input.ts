@@ -5,7 +5,7 @@
 
 import { TcpFlag, TcpRepr } from "../wire/tcp";
 import { appOpen, appPeerFin, appWritable } from "./app";
-import { ccDupThresh, ccEnterRecovery, ccInit, ccInRecovery, ccOnAck, ccOnAckInRecovery, ccOnDupAckInRecovery } from "./congestion";
+import { ccDupThresh, ccEnterRecovery, ccInit, ccInRecovery, ccInSackRecovery, ccOnAck, ccOnAckInRecovery, ccOnDupAckInRecovery } from "./congestion";
 import { CF, clearFlag, Conn, hasFlag, seqGe, seqGt, seqLe, seqLt, setFlag, State, synchronized } from "./conn";
 import { COOKIE_NO_WS, COOKIE_TS_BITS, cookieCheck, cookieMake, cookieMss, cookieTsBits } from "./cookie";
 import { Ctr, ctrAdd } from "./counters";
@@ -13,7 +13,7 @@ import { isnFor, tsOffsetFor } from "./isn";
 import { connAbort, connFree, tellClosed, toTimeWait } from "./lifecycle";
 import { DEFAULT_MSS, negotiate } from "./options";
 import { emit, emitRepr, emitResetFor, emitSyn, reprFor, segMss, tcpOutput, unsentBytes } from "./output";
-import { sackHighest, sackHoleLen, sackNextHole, sackUpdate } from "./reassembly";
+import { SACK_NEW, SACK_OVERFLOW, sackHoleLen, sackIsLost, sackLostRetransmits, sackTrim, sackUpdate } from "./reassembly";
 import { rttInit, rttSample } from "./rtt";
 import { rxAccept, rxDeliver, rxRoom } from "./rx";
 import { connAt, Stack } from "./stack";
@@ -296,6 +296,7 @@ function ackNew(s: Stack, c: Conn, r: TcpRepr, now: u64): void {
   }
   c.sndUna = ack;
   if (seqLt(c.sndNxt, ack)) c.sndNxt = ack;
+  if (c.sackCount) sackTrim(c); // the scoreboard holds only what lies above snd_una
   // RTT: RFC 7323 §4.1 (TSecr of an ACK advancing SND.UNA) or the timed segment (RFC 6298 §3, Karn)
   if (hasFlag(c, CF.TS) && r.hasTimestamp && r.tsEcr) {
     // an echo from before the last timeout measures the recovery, not the path (Karn's spirit)
@@ -330,20 +331,21 @@ function canSendNew(c: Conn): bool {
   return unsentBytes(c) > 0 && c.sndMax - c.sndUna < min(c.sndWnd, c.cwnd);
 }
 
+/** RFC 6675 applies: SACK in force and the scoreboard not given up (CF.SACK_OVF). */
+@inline function sackOn(c: Conn): bool {
+  return (c.flags & (CF.SACK | CF.SACK_OVF)) == CF.SACK;
+}
+
 /**
- * In SACK recovery: resend the first hole above what this recovery already
- * resent and below the highest SACKed byte (RFC 6675 §4 NextSeg rule 1), one MSS.
+ * Fast retransmit: enter recovery (RFC 6675 with SACK, else RFC 6582) and
+ * resend snd_una's segment (RFC 6675 §5 step 4.3, RFC 6582 §3.2 step 2).
  */
-function retransmitNextHole(s: Stack, c: Conn, now: u64): void {
-  if (!hasFlag(c, CF.SACK) || c.sackCount == 0) return;
-  let high = sackHighest(c);
-  let hole = sackNextHole(c, seqGt(c.rtxHigh, c.sndUna) ? c.rtxHigh : c.sndUna);
-  if (!seqLt(hole, high)) return;
-  let end = c.txBase + c.txLen;
-  if (!seqLt(hole, end)) return;
-  let len = min(min(segMss(c), sackHoleLen(c, hole, high)), end - hole);
-  if (emit(s, c, hole, TcpFlag.ACK, len, now)) ctrAdd(s.counters, Ctr.RETRANSMITS, 1);
-  c.rtxHigh = hole + len;
+function enterRecovery(s: Stack, c: Conn, now: u64): void {
+  let sack = sackOn(c);
+  if (!ccEnterRecovery(c, sack)) return;
+  ctrAdd(s.counters, Ctr.FAST_RETRANSMITS, 1);
+  if (sack) ctrAdd(s.counters, Ctr.SACK_RECOVERIES, 1);
+  retransmitHead(s, c, now);
 }
 
 /** Send the segment at SND.UNA again (fast retransmit, partial ACK): one MSS, up to the next SACKed block. */
@@ -354,8 +356,12 @@ function retransmitHead(s: Stack, c: Conn, now: u64): void {
   let flags = TcpFlag.ACK;
   if (hasFlag(c, CF.FIN_SENT) && c.sndUna + len == c.finSeq) flags |= TcpFlag.FIN;
   if (len == 0 && !(flags & TcpFlag.FIN)) return;
-  if (emit(s, c, c.sndUna, flags, len, now)) ctrAdd(s.counters, Ctr.RETRANSMITS, 1);
+  if (emit(s, c, c.sndUna, flags, len, now)) {
+    ctrAdd(s.counters, Ctr.RETRANSMITS, 1);
+    if (ccInSackRecovery(c)) ctrAdd(s.counters, Ctr.SACK_RETRANSMITS, 1);
+  }
   if (seqGt(c.sndUna + len, c.rtxHigh)) c.rtxHigh = c.sndUna + len;
+  c.rtxMark = c.sndMax;
   if (hasFlag(c, CF.TIMING) && seqGt(c.rttSeq, c.sndUna)) clearFlag(c, CF.TIMING); // Karn
   c.rtoAt = now + c.rto;
 }
@@ -432,18 +438,34 @@ function inputSynchronized(s: Stack, c: Conn, r: TcpRepr, ptr: usize, len: u32, 
     c.tsRecentAt = now;
   }
   let wnd = <u32>r.window << c.sndWs;
-  if (hasFlag(c, CF.SACK) && (r.sackCount || c.sackCount)) sackUpdate(c, r);
+  let sackNews = 0;
+  if (hasFlag(c, CF.SACK) && (r.sackCount || c.sackCount || hasFlag(c, CF.SACK_OVF))) {
+    sackNews = sackUpdate(c, r);
+    if (sackNews == SACK_OVERFLOW) {
+      // the scoreboard is gone: an RFC 6675 recovery goes on as NewReno's (partial ACKs resend the head)
+      ctrAdd(s.counters, Ctr.SACK_OVERFLOWS, 1);
+      clearFlag(c, CF.SACK_REC);
+    }
+  }
   if (seqGt(r.ack, c.sndUna)) {
     ackNew(s, c, r, now);
   } else if (r.ack == c.sndUna && len == 0 && !(f & TcpFlag.FIN) && wnd == c.sndWnd && c.sndMax != c.sndUna) {
-    // RFC 5681 §2 duplicate ACK; RFC 6582 §3.2 steps 2-4; with SACK, the next hole goes too (RFC 6675 §5 step C)
+    // RFC 5681 §2 duplicate ACK; RFC 6582 §3.2 steps 2-4 (RFC 6675: output sends by the pipe estimate)
     c.dupAcks++;
     if (ccInRecovery(c)) {
-      ccOnDupAckInRecovery(c);
-      retransmitNextHole(s, c, now);
-    } else if (c.dupAcks >= ccDupThresh(c, canSendNew(c)) && ccEnterRecovery(c)) {
-      ctrAdd(s.counters, Ctr.FAST_RETRANSMITS, 1);
-      retransmitHead(s, c, now);
+      if (!ccInSackRecovery(c)) ccOnDupAckInRecovery(c);
+    } else if (c.dupAcks >= ccDupThresh(c, canSendNew(c))) {
+      enterRecovery(s, c, now);
+    }
+  }
+  if (sackNews == SACK_NEW && sackOn(c)) {
+    if (!ccInRecovery(c)) {
+      // RFC 6675 §5 step 2: IsLost(HighACK + 1) starts recovery without DupThresh duplicate ACKs. Taken
+      // from any ACK with new SACK information, also one carrying data or a window change (an echoing
+      // peer's ACKs ride on its data and never count as duplicates), as Linux does
+      if (seqLt(c.sndUna, c.sndMax) && sackIsLost(c, c.sndUna)) enterRecovery(s, c, now);
+    } else if (ccInSackRecovery(c) && sackLostRetransmits(c)) {
+      ctrAdd(s.counters, Ctr.LOST_RETRANSMITS, 1);
     }
   }
   // window update: SND.WL1 < SEG.SEQ, or SND.WL1 = SEG.SEQ and SND.WL2 =< SEG.ACK

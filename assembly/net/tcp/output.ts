@@ -7,7 +7,10 @@
 // fake link in the specs).
 //
 // What to send (tcpOutput): new or rewound data within min(snd_wnd, cwnd)
-// (RFC 5681 §3.1), in MSS pieces, skipping what the peer SACKed; no Nagle;
+// (RFC 5681 §3.1), in MSS pieces, skipping what the peer SACKed; in RFC 6675
+// recovery, while cwnd - pipe >= 1 SMSS: lost holes first (NextSeg rule 1),
+// then new data within the peer's window (rule 2), then holes not yet
+// presumed lost (rule 3), then once the unSACKed tail (rule 4); no Nagle;
 // sender silly-window avoidance (RFC 9293 §3.8.6.2.1); FIN after the last
 // byte once the app closed; every segment carries the ACK (the delayed one
 // rides along); a pure ACK only when one is due now.
@@ -15,13 +18,13 @@
 import { pseudoSumIpv4 } from "../wire/checksum";
 import { Ipv4 } from "../wire/ipv4";
 import { Tcp, TcpFlag, TcpRepr, tcpEmit, tcpFillChecksum, tcpLen, tcpReprClear } from "../wire/tcp";
-import { ccSendWindow } from "./congestion";
+import { ccInSackRecovery, ccSendWindow } from "./congestion";
 import { CF, clearFlag, Conn, hasFlag, seqGe, seqGt, seqLt, setFlag, State } from "./conn";
 import { Ctr, ctrAdd } from "./counters";
 import { synAckOptions, synOffer } from "./options";
 import { ringRead } from "./ring";
 import { tlpArm } from "./timers";
-import { sackBlocksFill, sackHoleLen, sackNextHole } from "./reassembly";
+import { sackBlocksFill, sackHighest, sackHoleLen, sackNextHole, sackNextSeg, sackPipe } from "./reassembly";
 import { Stack, txRing } from "./stack";
 
 export type SegTxBeginFn = (ctx: usize, src: u32, dst: u32, maxLen: u32) => usize;
@@ -186,6 +189,59 @@ export function segMss(c: Conn): u32 {
   return hasFlag(c, CF.FIN_SENT) && (st == State.FIN_WAIT_1 || st == State.CLOSING || st == State.LAST_ACK) && c.sndNxt == c.finSeq;
 }
 
+/** sackResend's answer when the link had no buffer. */
+const NO_BUFFER: u32 = 0xFFFFFFFF;
+
+/**
+ * RFC 6675 §5 step C with NextSeg rule 1 (lostOnly) or 3: resend holes while
+ * cwnd - pipe >= 1 SMSS. Returns the pipe after what went, or NO_BUFFER.
+ */
+function sackResend(s: Stack, c: Conn, now: u64, pipe: u32, lostOnly: bool): u32 {
+  let end = c.txBase + c.txLen; // holes lie below the highest SACKed byte: data, never the FIN
+  for (let k: u32 = 0; k < MAX_BURST; k++) {
+    if (pipe >= c.cwnd || c.cwnd - pipe < c.mss) break;
+    let next = sackNextSeg(c, lostOnly, segMss(c));
+    let len = <u32>(next >> 32);
+    let seq = <u32>next;
+    if (len == 0 || !seqLt(seq, end)) break;
+    len = min(len, end - seq);
+    if (!emit(s, c, seq, TcpFlag.ACK, len, now)) return NO_BUFFER;
+    ctrAdd(s.counters, Ctr.RETRANSMITS, 1);
+    ctrAdd(s.counters, Ctr.SACK_RETRANSMITS, 1);
+    c.rtxHigh = seq + len; // C.2: HighRxt
+    c.rtxMark = c.sndMax;
+    pipe += len;           // C.4
+    if (hasFlag(c, CF.TIMING) && seqGt(c.rttSeq, seq)) clearFlag(c, CF.TIMING); // Karn
+  }
+  return pipe;
+}
+
+/**
+ * RFC 6675 NextSeg rule 4, once per recovery: when nothing else may go
+ * (no lost or unSACKed hole left to resend, no new data the peer's window
+ * takes) and cwnd - pipe >= 1 SMSS, resend the last segment (the FIN with
+ * it): a lost tail has no SACKs above it, and TLP is off during recovery.
+ */
+function sackRescue(s: Stack, c: Conn, now: u64, pipe: u32): bool {
+  if (hasFlag(c, CF.RESCUED) || pipe >= c.cwnd || c.cwnd - pipe < c.mss) return false;
+  if (unsentBytes(c) > 0 && c.sndWnd > c.sndNxt - c.sndUna) return false; // rule 2 may still send
+  let finOut = hasFlag(c, CF.FIN_SENT) && c.sndMax == c.finSeq + 1;
+  let end = finOut ? c.finSeq : c.sndMax;
+  if (!seqLt(sackHighest(c), c.sndMax)) return false; // the tail is SACKed: only holes, done by rules 1 and 3
+  let most = segMss(c);
+  let seq = end - c.sndUna > most ? end - most : c.sndUna;
+  if (seqLt(seq, sackHighest(c))) seq = sackHighest(c); // only the unSACKed tail
+  if (seqGt(seq, end)) seq = end;
+  let flags = TcpFlag.ACK | (finOut ? TcpFlag.FIN : 0);
+  if (end == seq && !finOut) return false;
+  setFlag(c, CF.RESCUED); // RescueRxt = RecoveryPoint: no second one before the recovery ends
+  if (!emit(s, c, seq, flags, end - seq, now)) return false;
+  ctrAdd(s.counters, Ctr.RETRANSMITS, 1);
+  ctrAdd(s.counters, Ctr.SACK_RETRANSMITS, 1);
+  if (hasFlag(c, CF.TIMING) && seqGt(c.rttSeq, seq)) clearFlag(c, CF.TIMING); // Karn
+  return true;
+}
+
 /** Send what c may send now: data, FIN, or a due ACK. */
 export function tcpOutput(s: Stack, c: Conn, now: u64): void {
   clearFlag(c, CF.DIRTY);
@@ -194,6 +250,15 @@ export function tcpOutput(s: Stack, c: Conn, now: u64): void {
   let sent = false;
   let held = false;
   if (st != State.TIME_WAIT && st != State.FIN_WAIT_2) {
+    // RFC 6675 recovery: the pipe estimate (SetPipe) replaces snd_nxt - snd_una as what is in flight
+    let sackRec = ccInSackRecovery(c);
+    let pipe: u32 = 0;
+    if (sackRec) {
+      let before = c.rtxHigh;
+      pipe = sackResend(s, c, now, sackPipe(c), true);
+      if (pipe == NO_BUFFER) { setFlag(c, CF.DIRTY); return; }
+      if (c.rtxHigh != before) sent = true;
+    }
     for (let k: u32 = 0; k < MAX_BURST; k++) {
       // skip what the peer holds (RFC 2018) when sending again after a rewind
       if (hasFlag(c, CF.SACK) && seqLt(c.sndNxt, c.sndMax) && c.sackCount) {
@@ -202,8 +267,16 @@ export function tcpOutput(s: Stack, c: Conn, now: u64): void {
       }
       let unsent = unsentBytes(c);
       let inflight = c.sndNxt - c.sndUna;
-      let wnd = min(c.sndWnd, ccSendWindow(c));
-      let usable = wnd > inflight ? wnd - inflight : 0;
+      let usable: u32;
+      if (sackRec) {
+        // new data (NextSeg rule 2): the peer's window still bounds snd_nxt; cwnd bounds the pipe
+        let room = c.sndWnd > inflight ? c.sndWnd - inflight : 0;
+        usable = min(room, c.cwnd > pipe ? c.cwnd - pipe : 0);
+        if (usable < segMss(c) && usable < unsent) break; // congestion-limited: the next ACK clocks more out
+      } else {
+        let wnd = min(c.sndWnd, ccSendWindow(c));
+        usable = wnd > inflight ? wnd - inflight : 0;
+      }
       let mss = segMss(c);
       let len = min(min(unsent, mss), usable);
       // sender SWS avoidance (RFC 9293 §3.8.6.2.1): a short new segment only if it empties the
@@ -229,6 +302,7 @@ export function tcpOutput(s: Stack, c: Conn, now: u64): void {
         c.rttAt = now;
       }
       c.sndNxt += len;
+      pipe += len;
       if (fin) {
         if (!hasFlag(c, CF.FIN_SENT)) {
           setFlag(c, CF.FIN_SENT);
@@ -242,6 +316,14 @@ export function tcpOutput(s: Stack, c: Conn, now: u64): void {
       if (seqGt(c.sndNxt, c.sndMax)) c.sndMax = c.sndNxt;
       if (c.rtoAt == 0 || hasFlag(c, CF.PERSIST)) { clearFlag(c, CF.PERSIST); c.rtoAt = now + c.rto; } // RFC 6298 §5.1
       if (fin) break;
+    }
+    if (sackRec && !hasFlag(c, CF.DIRTY)) {
+      // NextSeg rule 3: no new data could go; holes not yet presumed lost, while cwnd allows
+      let before = c.rtxHigh;
+      pipe = sackResend(s, c, now, pipe, false);
+      if (pipe == NO_BUFFER) setFlag(c, CF.DIRTY);
+      else if (sackRescue(s, c, now, pipe)) sent = true;
+      if (c.rtxHigh != before) sent = true;
     }
   }
   clearFlag(c, CF.FORCE);

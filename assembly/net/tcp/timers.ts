@@ -117,7 +117,8 @@ function onRto(s: Stack, c: Conn, now: u64): void {
   clearFlag(c, CF.TIMING); // Karn
   setFlag(c, CF.RTO_MARK);
   c.rtoTsMark = <u32>now + c.tsOffset;
-  c.sackCount = 0;
+  c.sackCount = 0; // RFC 6675 §5.1: later ACKs fill it again (Update() goes on), from nothing
+  clearFlag(c, CF.SACK_OVF);
   c.sndNxt = c.sndUna;
   tcpOutput(s, c, now);
   if (c.rtoAt == 0) c.rtoAt = now + c.rto;

@@ -195,6 +195,9 @@ export function pattern(from: u32, len: u32): usize {
 export const CONN: u32 = 0;
 export let peerTs: u32 = 100;
 export let useTs: bool = false;
+/** Whether the peer's SYN offers SACK-permitted (setPeerSack; on by default). */
+export let peerSack: bool = true;
+export function setPeerSack(v: bool): void { peerSack = v; }
 
 /** A peer segment (see seg) with timestamps when the fixture negotiated them. */
 export function pseg(flags: u16, seq: u32, ack: u32): TcpRepr {
@@ -203,14 +206,14 @@ export function pseg(flags: u16, seq: u32, ack: u32): TcpRepr {
   return r;
 }
 
-/** The peer's SYN: MSS 1460, window scale 2, SACK-permitted, and timestamps when ts. */
+/** The peer's SYN: MSS 1460, window scale 2, SACK-permitted (unless setPeerSack(false)), and timestamps when ts. */
 export function peerSyn(s: usize, ts: bool, now: u64): void {
   useTs = ts;
   peerTs = 100;
   let r = pseg(TcpFlag.SYN, PEER_ISS, 0);
   r.mss = 1460;
   r.wscale = 2;
-  r.sackPermitted = true;
+  r.sackPermitted = peerSack;
   deliver(s, r, 0, 0, now);
 }
 

@@ -9,7 +9,7 @@ import {
 } from "../index";
 import {
   bytesSeen, clear, CONN, deliver, entrySeg, established, last, lastData, Link, newLink, pattern, patternByte,
-  PEER_ISS, PINNED_ISS, pseg, sent, sentLen, setSinkTake, closedCount, RING, peerTs,
+  PEER_ISS, PINNED_ISS, pseg, sent, sentLen, setPeerSack, setSinkTake, closedCount, RING, peerTs,
 } from "./support";
 
 let l: Link = newLink(256);
@@ -163,8 +163,11 @@ describe("established: sending", () => {
     expect(c.rttvar).toBe(50);
     expect(c.rto).toBe(300);
   });
-  it("fast-retransmits after three duplicate ACKs and retransmits on a partial ACK (NewReno)", () => {
+  it("fast-retransmits after three duplicate ACKs and retransmits on a partial ACK (NewReno, a peer without SACK)", () => {
+    setPeerSack(false); // with SACK the recovery is RFC 6675's (sack.spec.ts)
     let s = established(l, false, 16384);
+    setPeerSack(true);
+    expect(tcpConnAt(s, CONN).flags & CF.SACK).toBe(0);
     let c = tcpConnAt(s, CONN);
     let m = c.mss;
     appWrite(s, 0, 8 * m);
@@ -174,7 +177,7 @@ describe("established: sending", () => {
     deliver(s, pseg(TcpFlag.ACK, P, U + m), 0, 0, 20); // segment 1 acknowledged: the window grows
     expect(l.count).toBe(first + 2);
     clear(l);
-    // segment 2 lost: three duplicate ACKs SACKing 3 and 4
+    // segment 2 lost: three duplicate ACKs (their SACK blocks are ignored: SACK is not in force)
     for (let i = 0; i < 3; i++) {
       let r = pseg(TcpFlag.ACK, P, U + m);
       r.sackCount = 1;
