@@ -14,31 +14,10 @@ Deterministic: the requests never depend on timing; CAS numbers read from
 replies are those of a fresh server.
 """
 import re
-import socket
 import struct
 import sys
 
-
-def conn(host, port):
-    s = socket.create_connection((host, port))
-    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    s.settimeout(10)
-    return s
-
-
-def read_until(s, *ends):
-    buf = b""
-    while not any(buf.endswith(e) for e in ends):
-        chunk = s.recv(65536)
-        if not chunk:
-            raise SystemExit(f"connection closed after {len(buf)} bytes: {buf[-80:]!r}")
-        buf += chunk
-    return buf
-
-
-def ask(s, req, *ends):
-    s.sendall(req)
-    return read_until(s, *ends)
+from session import ask, conn, read_until  # the text sessions' socket helpers (same folder)
 
 
 def step(s, *lines):

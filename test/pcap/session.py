@@ -12,6 +12,7 @@ import sys
 def conn(host, port):
     s = socket.create_connection((host, port))
     s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    s.settimeout(10)  # a server that stops answering fails the recording instead of hanging it
     return s
 
 
