@@ -139,6 +139,7 @@ Userspace TCP/IP over a DPDK port (docs/dpdk.md; --ip, --gateway, --mac, --mtu a
 Replay a capture through one core on the capture's clock (docs/replay.md):
   wasmcached replay CAPTURE.pcap [--out=OUT.pcap] [--check] [--app=...]
       [--server-ip=a.b.c.d] [--server-mac=xx:..] [--server-port=<num>]
+      (--out writes pcapng for a name ending in .pcapng, else classic pcap)
 
 Load a memcached server over the userspace stack, every reply checked (docs/loadgen.md):
   wasmcached loadgen --server=a.b.c.d:port (--tap=<name> | --dpdk="...") --ip=a.b.c.d/nn
@@ -423,7 +424,7 @@ export function parseCli(argv: readonly string[], cpus?: number): CliResult {
 /** `wasmcached replay CAPTURE [options]` (docs/replay.md). */
 export interface ReplayConfig {
   readonly capture: string;
-  /** --out: classic pcap of every frame the core emitted. */
+  /** --out: every frame the core emitted, as pcapng for a .pcapng name, else classic pcap. */
   readonly out: string | undefined;
   /** --check: compare our reply streams with the recorded server's. */
   readonly check: boolean;

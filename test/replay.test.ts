@@ -12,11 +12,16 @@ import v8 from "node:v8";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bundle, ensureBuilt } from "../host/__tests__/support.js";
 import { parseReplayCli } from "../host/cli.js";
+import { numbered, send, wasmRegion } from "../host/devices/__tests__/support.js";
+import { memLink } from "../host/devices/memlink.js";
+import { captureFile, PcapWriter, type PcapSink } from "../host/devices/pcap-writer.js";
+import { EPB_OVERHEAD, PCAPNG_BYTE_ORDER_MAGIC, PCAPNG_EPB, PCAPNG_IDB, PCAPNG_SHB, pcapng } from "../host/devices/pcapng-writer.js";
 import { UsageError } from "../host/errors.js";
 import { NETSTACK_FILE } from "../host/modules.js";
 import { check, MASKS } from "../host/replay/check.js";
+import { outFormat } from "../host/replay/command.js";
 import { type CapturedFrame, CaptureError, readCapture } from "../host/replay/pcap-reader.js";
-import { replay, type ReplayOptions, toPcap } from "../host/replay/replay.js";
+import { replay, type ReplayOptions, toPcap, toPcapng } from "../host/replay/replay.js";
 import { parseFrame } from "../host/replay/wire.js";
 
 const root = fileURLToPath(new URL("../", import.meta.url));
@@ -123,13 +128,18 @@ describe("the corpus", () => {
     });
   }
 
-  it("replaying twice gives byte-identical output pcaps", () => {
+  it("replaying twice gives byte-identical output pcaps and pcapngs", () => {
     for (const name of corpus) {
       const frames = load(name).frames;
-      const a = toPcap(run(frames).emitted);
-      const b = toPcap(run(frames).emitted);
+      const ra = run(frames);
+      const rb = run(frames);
+      const a = toPcap(ra.emitted);
+      const b = toPcap(rb.emitted);
       expect(Buffer.from(a).equals(Buffer.from(b)), name).toBe(true);
       expect(a.length).toBeGreaterThan(24);
+      const ng = toPcapng(ra.emitted, `replay of ${name}`);
+      expect(Buffer.from(ng).equals(Buffer.from(toPcapng(rb.emitted, `replay of ${name}`))), name).toBe(true);
+      expect(readCapture(ng).frames.length).toBe(ra.emitted.length);
     }
   });
 
@@ -258,6 +268,109 @@ describe("the capture reader", () => {
   });
 });
 
+/** The blocks of a little-endian pcapng file: type, offset, length; both length fields checked equal. */
+function pcapngBlocks(file: Uint8Array): { type: number; off: number; len: number }[] {
+  const dv = new DataView(file.buffer, file.byteOffset, file.byteLength);
+  const blocks = [];
+  for (let off = 0; off < file.length;) {
+    const len = dv.getUint32(off + 4, true);
+    expect(len % 4, `block at ${off}`).toBe(0);
+    expect(dv.getUint32(off + len - 4, true), `trailing length at ${off}`).toBe(len);
+    blocks.push({ type: dv.getUint32(off, true), off, len });
+    off += len;
+  }
+  return blocks;
+}
+
+describe("pcapng output", () => {
+  // odd and even lengths, timestamps with sub-µs parts (the writer keeps whole µs)
+  const frames = [
+    { timeMs: 1_700_000_000_123.4567, data: numbered(1, 61) },
+    { timeMs: 1_700_000_001_000.999, data: numbered(2, 64) },
+    { timeMs: 1_700_000_002_000, data: numbered(3, 1514) },
+  ];
+  const us = (ms: number) => Math.floor(ms * 1000);
+
+  it("round-trips frames and timestamps through the reader, as the classic pcap does", () => {
+    const ng = readCapture(toPcapng(frames));
+    const classic = readCapture(toPcap(frames));
+    expect(ng.format).toBe("pcapng");
+    expect(ng.frames.length).toBe(frames.length);
+    ng.frames.forEach((f, i) => {
+      expect(Buffer.from(f.data).equals(Buffer.from(frames[i].data))).toBe(true);
+      expect(f.origLen).toBe(frames[i].data.length);
+      expect(Math.round(f.timeMs * 1000)).toBe(us(frames[i].timeMs));
+      expect(Math.round(f.timeMs * 1000)).toBe(Math.round(classic.frames[i].timeMs * 1000));
+    });
+    // a real replay's output too
+    const emitted = run(load("errors.pcap").frames).emitted;
+    const again = readCapture(toPcapng(emitted)).frames;
+    expect(again.map((f) => Buffer.from(f.data).toString("hex"))).toEqual(emitted.map((f) => Buffer.from(f.data).toString("hex")));
+    expect(again.map((f) => Math.round(f.timeMs * 1000))).toEqual(emitted.map((f) => us(f.timeMs)));
+  });
+
+  it("lays out SHB (with its comment), IDB (Ethernet, snaplen, if_tsresol 6) and padded EPBs", () => {
+    const file = toPcapng(frames.slice(0, 1), "wasmcached replay of x.pcap");
+    const dv = new DataView(file.buffer);
+    const blocks = pcapngBlocks(file);
+    expect(blocks.map((b) => b.type)).toEqual([PCAPNG_SHB, PCAPNG_IDB, PCAPNG_EPB]);
+    const [shb, idb, epb] = blocks;
+    expect(dv.getUint32(8, true)).toBe(PCAPNG_BYTE_ORDER_MAGIC);
+    expect([dv.getUint16(12, true), dv.getUint16(14, true)]).toEqual([1, 0]);
+    expect(dv.getBigInt64(16, true)).toBe(-1n);
+    // opt_comment (1): 27 bytes, padded to 28; then opt_endofopt
+    expect([dv.getUint16(24, true), dv.getUint16(26, true)]).toEqual([1, 27]);
+    expect(Buffer.from(file.subarray(28, 28 + 27)).toString()).toBe("wasmcached replay of x.pcap");
+    expect(file[28 + 27]).toBe(0);
+    expect(dv.getUint32(56, true)).toBe(0);
+    expect(shb.len).toBe(28 + 28 + 4 + 4);
+    // IDB: link type 1, reserved, snaplen 65535, if_tsresol (9) = 6 padded, opt_endofopt
+    expect([dv.getUint16(idb.off + 8, true), dv.getUint16(idb.off + 10, true), dv.getUint32(idb.off + 12, true)]).toEqual([1, 0, 65535]);
+    expect(Buffer.from(file.subarray(idb.off + 16, idb.off + 28)).toString("hex")).toBe("09000100" + "06000000" + "00000000");
+    expect(idb.len).toBe(32);
+    // EPB of 61 bytes: interface 0, µs timestamp (64 bits), lengths, 3 zero bytes of padding
+    expect(epb.len).toBe(EPB_OVERHEAD + 64);
+    expect(epb.off + epb.len).toBe(file.length);
+    const ts = dv.getUint32(epb.off + 12, true) * 2 ** 32 + dv.getUint32(epb.off + 16, true);
+    expect(dv.getUint32(epb.off + 8, true)).toBe(0);
+    expect(ts).toBe(us(frames[0].timeMs));
+    expect([dv.getUint32(epb.off + 20, true), dv.getUint32(epb.off + 24, true)]).toEqual([61, 61]);
+    expect(Buffer.from(file.subarray(epb.off + 28, epb.off + 28 + 61)).equals(Buffer.from(frames[0].data))).toBe(true);
+    expect([...file.subarray(epb.off + 28 + 61, epb.off + 28 + 64)]).toEqual([0, 0, 0]);
+    // no comment: an SHB without options
+    expect(pcapngBlocks(toPcapng([]))).toEqual([{ type: PCAPNG_SHB, off: 0, len: 28 }, { type: PCAPNG_IDB, off: 28, len: 32 }]);
+  });
+
+  it("cuts frames at the snap length, keeping the original length", () => {
+    const f = readCapture(captureFile(pcapng(), frames, 40)).frames;
+    expect(f.map((x) => [x.data.length, x.origLen])).toEqual([[40, 61], [40, 64], [40, 1514]]);
+    for (const b of pcapngBlocks(captureFile(pcapng(), frames, 41)).slice(2)) expect(b.len).toBe(EPB_OVERHEAD + 44);
+  });
+
+  it("the PcapWriter device writes the same pcapng, its reused buffer's padding zeroed", () => {
+    const [a, b] = memLink();
+    const chunks: Buffer[] = [];
+    const sink: PcapSink = { write: (c) => chunks.push(Buffer.from(c)), close: () => {} };
+    const dev = new PcapWriter(a, sink, undefined, pcapng("c"));
+    const region = wasmRegion();
+    const ones = new Uint8Array(64).fill(0xff);
+    send(dev, region, [ones], 1000); // one burst, one flush: the next record starts where this one did
+    send(dev, region, [frames[0].data], frames[0].timeMs);
+    dev.close();
+    b.close();
+    const want = captureFile(pcapng("c"), [{ timeMs: 1000, data: ones }, frames[0]]);
+    expect(Buffer.concat(chunks).equals(Buffer.from(want))).toBe(true);
+  });
+
+  it("--out picks the format by the name: .pcapng (any case) is pcapng, anything else classic pcap", () => {
+    expect(outFormat("a.pcapng")).toBe("pcapng");
+    expect(outFormat("dir.pcap/A.PCAPNG")).toBe("pcapng");
+    expect(outFormat("a.pcap")).toBe("pcap");
+    expect(outFormat("a.pcapng.gz")).toBe("pcap");
+    expect(outFormat("out")).toBe("pcap");
+  });
+});
+
 describe("wasmcached replay (the CLI)", () => {
   it("parses strictly", () => {
     const c = parseReplayCli(["x.pcap", "--check", "--out", "o.pcap", "--server-port", "11211"]);
@@ -275,6 +388,26 @@ describe("wasmcached replay (the CLI)", () => {
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/check: 1 connections, \d+ reply bytes equal/);
     expect(readCapture(readFileSync(out)).frames.length).toBeGreaterThan(5);
+  });
+
+  it("writes pcapng for a .pcapng --out: the classic output's frames, a comment naming tool and source", () => {
+    const ng = join(dir, "out.pcapng");
+    const classic = join(dir, "same.pcap");
+    const args = [bundle, "replay", join(corpusDir, "errors.pcap")];
+    for (const out of [ng, classic]) {
+      const r = spawnSync(process.execPath, [...args, "--out", out], { encoding: "utf8" });
+      expect(r.status, r.stderr).toBe(0);
+    }
+    const bytes = readFileSync(ng);
+    expect(bytes.readUInt32LE(0)).toBe(PCAPNG_SHB);
+    expect(bytes.toString("latin1")).toMatch(/wasmcached \S+ replay of errors\.pcap/);
+    const a = readCapture(bytes);
+    const b = readCapture(readFileSync(classic));
+    expect([a.format, b.format]).toEqual(["pcapng", "pcap"]);
+    expect(a.frames.map((f) => Buffer.from(f.data).toString("hex"))).toEqual(b.frames.map((f) => Buffer.from(f.data).toString("hex")));
+    expect(a.frames.map((f) => Math.round(f.timeMs * 1000))).toEqual(b.frames.map((f) => Math.round(f.timeMs * 1000)));
+    spawnSync(process.execPath, [...args, "--out", ng], { encoding: "utf8" });
+    expect(readFileSync(ng).equals(bytes)).toBe(true);
   });
 
   it("divergence: printed, exit 65", () => {

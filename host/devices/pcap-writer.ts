@@ -1,7 +1,7 @@
 // A device around a device that records every frame, received and
 // transmitted, in a classic libpcap file (LINKTYPE_ETHERNET, microsecond
 // timestamps from the `now` the device is given: replays give identical
-// files). Where it sits decides what it sees: pcap(faults(tap)) records what
+// files), or pcapng given that format (pcapng-writer.ts). Where it sits decides what it sees: pcap(faults(tap)) records what
 // the stack received and sent, faults(pcap(tap)) what crossed the wire.
 import { closeSync, openSync, writeSync } from "node:fs";
 import type { Burst, Counters, Device } from "./device.js";
@@ -47,14 +47,60 @@ export function pcapHeader(snaplen: number = SNAPLEN_MAX): Uint8Array {
   return h;
 }
 
+/** Unix ms `now` as whole microseconds: the one rounding every writer uses, so formats agree. */
+export function unixMicros(now: number): number {
+  return Math.floor(now * 1000);
+}
+
 /** Writes a record header at `off`: unix ms `now` as seconds and microseconds, captured and original lengths. */
 export function writeRecordHeader(dv: DataView, off: number, now: number, caplen: number, origlen: number): void {
-  const us = Math.floor(now * 1000);
+  const us = unixMicros(now);
   const sec = Math.floor(us / 1_000_000);
   dv.setUint32(off, sec, true);
   dv.setUint32(off + 4, us - sec * 1_000_000, true);
   dv.setUint32(off + 8, caplen, true);
   dv.setUint32(off + 12, origlen, true);
+}
+
+/** A capture file format: a header, then one record per frame (classic pcap here, pcapng in pcapng-writer.ts). */
+export interface CaptureFormat {
+  header(snaplen: number): Uint8Array;
+  /** Bytes the record of a frame with `caplen` captured bytes takes. */
+  recordSize(caplen: number): number;
+  /** Writes the record of `frame` (already cut to the snap length) at `off`. */
+  writeRecord(out: Uint8Array, dv: DataView, off: number, now: number, frame: Uint8Array, origlen: number): void;
+}
+
+export const CLASSIC_PCAP: CaptureFormat = {
+  header: pcapHeader,
+  recordSize: (caplen) => PCAP_RECORD_HEADER_SIZE + caplen,
+  writeRecord(out, dv, off, now, frame, origlen) {
+    writeRecordHeader(dv, off, now, frame.length, origlen);
+    out.set(frame, off + PCAP_RECORD_HEADER_SIZE);
+  },
+};
+
+/** A frame and the unix ms it is stamped with. */
+export interface TimedFrame {
+  readonly timeMs: number;
+  readonly data: Uint8Array;
+}
+
+/** A whole capture file of `frames` in `format`, in memory. */
+export function captureFile(format: CaptureFormat, frames: readonly TimedFrame[], snaplen: number = SNAPLEN_MAX): Uint8Array {
+  const header = format.header(snaplen);
+  let size = header.length;
+  for (const f of frames) size += format.recordSize(Math.min(f.data.length, snaplen));
+  const out = new Uint8Array(size);
+  const dv = new DataView(out.buffer);
+  out.set(header, 0);
+  let off = header.length;
+  for (const f of frames) {
+    const frame = f.data.subarray(0, Math.min(f.data.length, snaplen));
+    format.writeRecord(out, dv, off, f.timeMs, frame, f.data.length);
+    off += format.recordSize(frame.length);
+  }
+  return out;
 }
 
 export class PcapWriter implements Device {
@@ -70,13 +116,14 @@ export class PcapWriter implements Device {
     private readonly inner: Device,
     private readonly sink: PcapSink,
     private readonly snaplen: number = SNAPLEN_MAX,
+    private readonly format: CaptureFormat = CLASSIC_PCAP,
   ) {
     if (!Number.isInteger(snaplen) || snaplen < 1 || snaplen > SNAPLEN_MAX) {
       throw new RangeError(`pcap snaplen ${snaplen} must be 1..${SNAPLEN_MAX}`);
     }
     this.name = `pcap(${inner.name})`;
     this.maxFrame = inner.maxFrame;
-    sink.write(pcapHeader(snaplen));
+    sink.write(format.header(snaplen));
   }
 
   get fd(): number {
@@ -86,11 +133,10 @@ export class PcapWriter implements Device {
   private record(burst: Burst, count: number, now: number): void {
     for (let i = 0; i < count; i++) {
       const frame = burst.frame(i);
-      const caplen = Math.min(frame.length, this.snaplen);
-      if (this.used + PCAP_RECORD_HEADER_SIZE + caplen > BUFFER_SIZE) this.flush();
-      writeRecordHeader(this.dv, this.used, now, caplen, frame.length);
-      this.buf.set(frame.subarray(0, caplen), this.used + PCAP_RECORD_HEADER_SIZE);
-      this.used += PCAP_RECORD_HEADER_SIZE + caplen;
+      const size = this.format.recordSize(Math.min(frame.length, this.snaplen));
+      if (this.used + size > BUFFER_SIZE) this.flush();
+      this.format.writeRecord(this.buf, this.dv, this.used, now, frame.subarray(0, this.snaplen), frame.length);
+      this.used += size;
       this.frames++;
     }
     this.flush();

@@ -1,10 +1,12 @@
-// `wasmcached replay CAPTURE [--out OUT.pcap] [--check] ...`: read, replay,
-// write, check. Returns the exit status; HostErrors propagate to main.
+// `wasmcached replay CAPTURE [--out OUT.pcap|OUT.pcapng] [--check] ...`: read,
+// replay, write, check. Returns the exit status; HostErrors propagate to main.
 import { readFileSync, writeFileSync } from "node:fs";
+import { basename } from "node:path";
 import type { ReplayConfig } from "../cli.js";
+import { WASMCACHED_VERSION } from "../version.js";
 import { check, formatDivergence, MASKS } from "./check.js";
 import { CaptureError, EX_DATAERR, readCapture } from "./pcap-reader.js";
-import { ipPort, replay, toPcap } from "./replay.js";
+import { ipPort, replay, toPcap, toPcapng } from "./replay.js";
 
 export interface Output {
   out(text: string): void;
@@ -15,6 +17,11 @@ const stdio: Output = {
   out: (t) => process.stdout.write(t),
   err: (t) => process.stderr.write(t),
 };
+
+/** The format --out writes: pcapng for a name ending in .pcapng (any case), classic pcap otherwise. */
+export function outFormat(path: string): "pcap" | "pcapng" {
+  return /\.pcapng$/i.test(path) ? "pcapng" : "pcap";
+}
 
 export function runReplay(config: ReplayConfig, io: Output = stdio): number {
   let bytes: Uint8Array;
@@ -27,7 +34,11 @@ export function runReplay(config: ReplayConfig, io: Output = stdio): number {
   const result = replay(capture.frames, {
     app: config.app, serverIp: config.serverIp, serverMac: config.serverMac, serverPort: config.serverPort,
   });
-  if (config.out !== undefined) writeFileSync(config.out, toPcap(result.emitted));
+  if (config.out !== undefined) {
+    // the source's base name only: the same replay from another directory gives the same bytes
+    const comment = `wasmcached ${WASMCACHED_VERSION} replay of ${basename(config.capture)}`;
+    writeFileSync(config.out, outFormat(config.out) === "pcapng" ? toPcapng(result.emitted, comment) : toPcap(result.emitted));
+  }
   io.out(
     `replay: ${config.capture} (${capture.format}, ${capture.frames.length} frames): server ${ipPort(result.server.ip, result.server.port)}, ` +
     `fed ${result.fed.length}, emitted ${result.emitted.length}, pacing ACKs ${result.pacingAcks}` +

@@ -5,7 +5,8 @@
 // is pinned to the recorded server's (net_pin_isn), so the recorded clients'
 // ACK numbers stay valid. Frames in, frames out, clock in hand.
 import { BURST_MAX, DeviceRegion, FRAME_CAP } from "../devices/device.js";
-import { pcapHeader, PCAP_HEADER_SIZE, PCAP_RECORD_HEADER_SIZE, writeRecordHeader } from "../devices/pcap-writer.js";
+import { captureFile, CLASSIC_PCAP } from "../devices/pcap-writer.js";
+import { pcapng } from "../devices/pcapng-writer.js";
 import { parseCli } from "../cli.js";
 import { coreRegions, createMemory, measureLayout, writeControl, writeNetControl } from "../layout.js";
 import { defaultWasmDir, instantiateNetstack, loadNetModules, type NetstackExports } from "../modules.js";
@@ -284,16 +285,10 @@ function readCounters(net: NetstackExports, bytes: Uint8Array): Record<string, s
 
 /** A classic libpcap file (LINKTYPE_ETHERNET, µs) of frames. */
 export function toPcap(frames: readonly EmittedFrame[]): Uint8Array {
-  let size = PCAP_HEADER_SIZE;
-  for (const f of frames) size += PCAP_RECORD_HEADER_SIZE + f.data.length;
-  const out = new Uint8Array(size);
-  const dv = new DataView(out.buffer);
-  out.set(pcapHeader(), 0);
-  let off = PCAP_HEADER_SIZE;
-  for (const f of frames) {
-    writeRecordHeader(dv, off, f.timeMs, f.data.length, f.data.length);
-    out.set(f.data, off + PCAP_RECORD_HEADER_SIZE);
-    off += PCAP_RECORD_HEADER_SIZE + f.data.length;
-  }
-  return out;
+  return captureFile(CLASSIC_PCAP, frames);
+}
+
+/** A pcapng file (one Ethernet interface, µs) of frames; `comment` goes on its section header. */
+export function toPcapng(frames: readonly EmittedFrame[], comment?: string): Uint8Array {
+  return captureFile(pcapng(comment), frames);
 }
