@@ -13,6 +13,9 @@
 // (build/libwcdpdk.so), cc, taskset, memcached and a built dist/. Not a test.
 //
 // Options: --rounds 3 --seconds 5 --connections 32 --keys 1000 --depth 1
+//          --zipf 0 --set-ratio 0 --memory 64 (the server's -m)
+// mimicached's Zipf mix: --keys 1000000 --zipf 0.99 --set-ratio 0.1 --memory 1024
+// (on the memif side only: the C client on the memcached side stays uniform gets).
 // (--depth N pipelines N gets per connection on the memif side only: the
 // server's capacity rather than the pair's round trip; the memcached side
 // stays at one in flight, so the ratio then compares unlike loads.)
@@ -23,7 +26,10 @@ import { startWasmcached } from "../test/support/child.mjs";
 import { startServer } from "../test/support/server.mjs";
 import { buildLoadgen, cpuPlan, median, parseArgs, runLoadgen } from "./common.mjs";
 
-const opts = parseArgs(process.argv.slice(2), { rounds: "3", seconds: "5", connections: "32", keys: "1000", depth: "1" });
+const opts = parseArgs(process.argv.slice(2), {
+  rounds: "3", seconds: "5", connections: "32", keys: "1000", depth: "1", zipf: "0", "set-ratio": "0", memory: "64",
+});
+const zipf = Number(opts.zipf);
 const rounds = Number(opts.rounds);
 const seconds = Number(opts.seconds);
 const cpu = cpuPlan();
@@ -36,7 +42,7 @@ const eal = (c, role, socket) =>
 async function memifRound(r) {
   const socket = join(dir, `r${r}.sock`);
   const server = await startWasmcached(
-    ["--dpdk", eal(cpu.server, "server", socket), "--ip", "10.66.0.2/24", "-p", "11211", "-t", "1", "-m", "64", "--idle-backoff-us", "0", "-v"],
+    ["--dpdk", eal(cpu.server, "server", socket), "--ip", "10.66.0.2/24", "-p", "11211", "-t", "1", "-m", opts.memory, "--idle-backoff-us", "0", "-v"],
     /serving memcached on /,
   );
   let client;
@@ -44,6 +50,7 @@ async function memifRound(r) {
     client = await startWasmcached(
       ["loadgen", "--dpdk", eal(cpu.client, "client", socket), "--ip", "10.66.0.1/24", "--server", "10.66.0.2:11211", "--hold",
         "--conns", opts.connections, "--depth", opts.depth, "--keys", opts.keys, "--key-size", "8", "--value-size", "8",
+        "--set-ratio", opts["set-ratio"], ...(zipf > 0 ? ["--zipf", opts.zipf] : []),
         "--duration", String(seconds), "--seed", String(r + 1), "--idle-backoff-us", "0"],
       /loadgen: stopped polling/,
       { timeoutMs: (seconds + 90) * 1000, stdin: "pipe" },
@@ -84,7 +91,10 @@ try {
   const mc = Math.round(median(socketRuns.map((x) => x.rps)));
   const result = {
     benchmark: "memif",
-    workload: { connections: Number(opts.connections), in_flight_per_connection: Number(opts.depth), keys: Number(opts.keys), key_bytes: 8, value_bytes: 8, get_ratio: 1 },
+    workload: {
+      connections: Number(opts.connections), in_flight_per_connection: Number(opts.depth), keys: Number(opts.keys), key_bytes: 8, value_bytes: 8,
+      get_ratio: 1 - Number(opts["set-ratio"]), zipf: zipf > 0 ? zipf : "uniform",
+    },
     rounds, seconds_per_run: seconds, server_cpu: cpu.server, client_cpu: cpu.client,
     wasmcached_memif: {
       median_rps: wasm, rps: memifRuns.map((x) => x.rps), p50_us: memifRuns.map((x) => x.p50_us), p99_us: memifRuns.map((x) => x.p99_us),

@@ -50,7 +50,7 @@ interface Run {
 /** Settings as the host writes them (host/loadgen/blocks.ts), so the test checks the mirror too. */
 const BASE: LoadgenSettings = {
   serverIp: SERVER.ip, serverPort: PORT, conns: 8, depth: 4, keys: 1000, keySize: 12, valueSize: 100, setPermille: 200, fill: true,
-  requests: 20000, durationMs: 0, seed: 42, replyTimeoutMs: 0,
+  requests: 20000, durationMs: 0, seed: 42, replyTimeoutMs: 0, zipf: 0,
 };
 
 /**
@@ -113,6 +113,17 @@ describe("loadgen against memcached over the userspace stack", () => {
     expect(s.misses).toBe(0n);
     // the faults were real: TCP recovered from them under the loadgen
     expect(counter(r.client, "tcp_retransmits") + counter(r.server, "tcp_retransmits")).toBeGreaterThan(0n);
+  }, 120_000);
+
+  it("draws Zipf-distributed keys (s = 0.99, 5000 keys): every reply verified, no miss after FILL", () => {
+    const r = run({ ...BASE, keys: 5000, requests: 8000, setPermille: 100, zipf: 0.99 }, "memcached");
+    const s = r.stats;
+    expect(s.state, r.why).toBe(DONE);
+    expect(s.fillVerified).toBe(5000n);
+    expect(s.verified).toBe(8000n);
+    expect(s.mismatches, JSON.stringify(s.firstMismatch)).toBe(0n);
+    expect(s.misses).toBe(0n);
+    expect(s.connsFailed, r.why).toBe(0n);
   }, 120_000);
 
   it("streams 64 KiB values both ways", () => {

@@ -25,6 +25,7 @@ export namespace Cfg {
   export const TIMEOUT_MS: u32 = 52;    // 0 = DEFAULT_TIMEOUT_MS
   /** (atomic) instances that finished their FILL share; the host leaves it 0. Not a setting. */
   export const FILL_BARRIER: u32 = 56;
+  export const ZIPF_MILLI: u32 = 60;    // Zipf exponent × 1000 for the measured phase's keys; 0 = uniform
 }
 
 export namespace Flag {
@@ -48,6 +49,7 @@ export namespace Err {
   export const SERVER: i32 = -11;       // server address 0, or port 0 or > 65535
   export const FLAGS: i32 = -12;        // unknown flag bits
   export const CORE: i32 = -13;         // Ctl.N_CORES 0 or core >= Ctl.N_CORES
+  export const ZIPF: i32 = -14;         // Zipf exponent over 10 (× 1000: over 10000)
 }
 
 export const DEPTH_MAX: u32 = 64;
@@ -55,6 +57,7 @@ export const KEY_SIZE_MIN: u32 = 4;
 export const KEY_SIZE_MAX: u32 = 250; // memcached's KEY_MAX_LENGTH
 export const VALUE_SIZE_MAX: u32 = 1 << 20;
 export const DEFAULT_TIMEOUT_MS: u32 = 5000;
+export const ZIPF_MILLI_MAX: u32 = 10000;
 
 @inline export function cfg(control: usize, field: u32): u32 {
   return load<u32>(control + Ctl.APP_CONFIG + field);
@@ -87,5 +90,6 @@ export function checkConfig(control: usize, core: u32): i32 {
   let port = cfg(control, Cfg.SERVER_PORT);
   if (cfg(control, Cfg.SERVER_IP) == 0 || port == 0 || port > 65535) return Err.SERVER;
   if (cfg(control, Cfg.FLAGS) & ~Flag.KNOWN) return Err.FLAGS;
+  if (cfg(control, Cfg.ZIPF_MILLI) > ZIPF_MILLI_MAX) return Err.ZIPF;
   return 0;
 }

@@ -39,7 +39,7 @@
   closing: u32;     // the end: every connection was told to close
   busy: u32;        // depth of calls into this module (app_closed inside conn_close)
   stopped: u32;     // the measured phase issues nothing more
-  pad0: u32;
+  zipf: u32;        // Zipf exponent × 1000 of the measured phase's keys; 0 = uniform
   pad1: u32;
   now: f64;         // the last app_tick's time
   startMs: f64;     // measured phase start

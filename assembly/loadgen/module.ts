@@ -12,6 +12,7 @@
 
 import { Ctl } from "../shared/control";
 import { Cfg, cfg, checkConfig, DEFAULT_TIMEOUT_MS, Err } from "./config";
+import { zipfSetup } from "./zipf";
 import { CONN_BYTES, connAt, Status } from "./conn";
 import { I, instBind, ORD_AT, TABLE_AT } from "./inst";
 import { closed, opened, progress, tick } from "./phases";
@@ -53,6 +54,8 @@ export function app_init(control: usize, core: u32, base: usize, size: usize): i
   I.seed = cfg(control, Cfg.SEED);
   let timeout = cfg(control, Cfg.TIMEOUT_MS);
   I.timeoutMs = timeout == 0 ? DEFAULT_TIMEOUT_MS : timeout;
+  I.zipf = cfg(control, Cfg.ZIPF_MILLI);
+  if (I.zipf != 0) zipfSetup(I.keys, <f64>I.zipf / 1000);
   I.core = core;
   I.nCores = load<u32>(control + Ctl.N_CORES);
   I.maxSlots = maxSlots;

@@ -5,6 +5,7 @@
 // when the output is full we stop mid-request and continue on app_writable.
 
 import { Conn, connAt, connPtr, entry, Op, REQ_HDR, RING_CAP, rngNext, Status } from "./conn";
+import { zipfRank } from "./zipf";
 import { I } from "./inst";
 import { tx_avail, tx_commit, tx_reserve } from "./stack";
 import { addU64, getState, St, State } from "./stats";
@@ -27,7 +28,7 @@ function startRequest(slot: u32, c: Conn): bool {
     if (I.durationMs != 0 && I.now >= I.startMs + <f64>I.durationMs) { I.stopped = 1; return false; }
     c.quota--; // no count limit: starts at u64 max, never reaches 0
     let r = rngNext(c);
-    key = <u32>(((r >> 32) * <u64>I.keys) >> 32);                          // uniform in [0, keys)
+    key = I.zipf != 0 ? zipfRank(c) : <u32>(((r >> 32) * <u64>I.keys) >> 32); // Zipf rank, or uniform in [0, keys)
     op = (((r & 0xFFFFFFFF) * 1000) >> 32) < <u64>I.setPermille ? Op.SET : Op.GET; // uniform in [0, 1000)
   } else {
     return false;

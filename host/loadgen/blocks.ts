@@ -27,6 +27,8 @@ export interface LoadgenSettings {
   readonly seed: number;
   /** A connection waiting this long for a reply byte is failed. */
   readonly replyTimeoutMs: number;
+  /** Zipf exponent of the measured phase's keys (key 0 the most popular); 0 = uniform. */
+  readonly zipf: number;
 }
 
 const FLAG_FILL = 1;
@@ -41,7 +43,11 @@ export function writeLoadgenSettings(memory: WebAssembly.Memory, control: number
     s.fill ? FLAG_FILL : 0, s.requests, s.durationMs, s.seed, s.replyTimeoutMs,
   ];
   words.forEach((w, i) => v.setUint32(i * 4, w >>> 0, true));
+  // offset 56 is the module's FILL barrier (left 0); 60 the Zipf exponent in thousandths
+  v.setUint32(ZIPF_MILLI_AT, Math.round(s.zipf * 1000), true);
 }
+
+const ZIPF_MILLI_AT = 60;
 
 /** The module's state word. */
 export const LoadgenState = Object.freeze({ INIT: 0, CONNECTING: 1, FILLING: 2, RUNNING: 3, DRAINING: 4, DONE: 5 });

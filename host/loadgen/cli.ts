@@ -44,6 +44,8 @@ one-line summary on stderr; exit 0 when every reply was right.
   --key-size=<n>           key length, 4..250 bytes (default: ${d.keySize})
   --value-size=<n>         value length, 0..${VALUE_SIZE_MAX} bytes (default: ${d.valueSize})
   --set-ratio=<r>          fraction of sets, 0..1 (default: ${d.setRatio})
+  --zipf=<s>               keys Zipf-distributed with exponent s (0 < s <= 10; e.g. 0.99),
+                           key 0 the most popular (default: uniform)
   --no-fill                do not set every key before measuring (misses are then expected)
   --requests=<n>           requests to measure (default: ${d.requests} without --duration)
   --duration=<seconds>     measure for this long instead (or as well: whichever ends first)
@@ -66,6 +68,7 @@ const options = {
   "key-size": { type: "string" },
   "value-size": { type: "string" },
   "set-ratio": { type: "string" },
+  zipf: { type: "string" },
   "no-fill": { type: "boolean" },
   requests: { type: "string" },
   duration: { type: "string" },
@@ -98,6 +101,15 @@ function parseRatio(text: string): number {
   const r = /^(0|1|0?\.[0-9]+|1\.0*)$/.test(text) ? Number(text) : NaN;
   if (!(r >= 0 && r <= 1)) throw new UsageError("ERR_BAD_RATIO", `--set-ratio: "${text}" is not a fraction 0..1`);
   return r;
+}
+
+/** Largest --zipf (the module's limit, in thousandths: 10000). */
+export const ZIPF_MAX = 10;
+
+function parseZipf(text: string): number {
+  const z = /^[0-9]+(\.[0-9]{1,3})?$/.test(text) ? Number(text) : NaN;
+  if (!(z > 0 && z <= ZIPF_MAX)) throw new UsageError("ERR_BAD_ZIPF", `--zipf: "${text}" is not an exponent in (0, ${ZIPF_MAX}] with at most 3 decimals`);
+  return z;
 }
 
 function parseSeconds(text: string): number {
@@ -154,6 +166,7 @@ export function parseLoadgenCli(argv: readonly string[]): LoadgenCli {
     durationMs,
     seed: int("seed", d.seed, 0, 0xffffffff),
     replyTimeoutMs,
+    zipf: str("zipf") === undefined ? 0 : parseZipf(str("zipf") as string),
   });
   const backend: Config = Object.freeze({
     port: 0, // no listening port: the stack only opens connections

@@ -94,7 +94,7 @@ function startLine(config: LoadgenConfig): string {
   const phase = [s.requests > 0 ? `${s.requests} requests` : "", s.durationMs > 0 ? `${s.durationMs / 1000} s` : ""].filter(Boolean).join(" or ");
   return (
     `loadgen: from ${formatIpv4(b.net!.ip)} via ${device} to ${formatIpv4(s.serverIp)}:${s.serverPort}: ${s.conns} connections, ` +
-    `depth ${s.depth}, ${s.keys} keys of ${s.keySize} bytes, values of ${s.valueSize} bytes, ${s.setPermille / 10}% sets, ` +
+    `depth ${s.depth}, ${s.keys} keys of ${s.keySize} bytes${s.zipf > 0 ? ` (Zipf ${s.zipf})` : ""}, values of ${s.valueSize} bytes, ${s.setPermille / 10}% sets, ` +
     `${s.fill ? "filled first, " : ""}${phase}\n`
   );
 }

@@ -27,7 +27,7 @@ describe("wasmcached loadgen's command line", () => {
     const c = run([]);
     expect(c.settings).toMatchObject({
       serverIp: 0x0a090001, serverPort: 11211, conns: 32, depth: 1, keys: 1000, keySize: 8, valueSize: 8, setPermille: 0,
-      fill: true, requests: 100_000, durationMs: 0, seed: 1, replyTimeoutMs: 5000,
+      fill: true, requests: 100_000, durationMs: 0, seed: 1, replyTimeoutMs: 5000, zipf: 0,
     });
     expect(c.backend).toMatchObject({ app: "loadgen", port: 0, threads: 1, connLimit: 32, tap: "wcl0" });
     expect(c.hold).toBe(false);
@@ -36,10 +36,11 @@ describe("wasmcached loadgen's command line", () => {
   it("reads every option", () => {
     const c = run([
       "--conns", "4", "--depth", "8", "--keys", "50", "--key-size", "12", "--value-size", "4096", "--set-ratio", "0.25",
-      "--no-fill", "--duration", "2.5", "--seed", "9", "--reply-timeout-ms", "100", "--hold",
+      "--no-fill", "--duration", "2.5", "--seed", "9", "--reply-timeout-ms", "100", "--hold", "--zipf", "0.99",
     ]);
     expect(c.settings).toMatchObject({
       conns: 4, depth: 8, keys: 50, keySize: 12, valueSize: 4096, setPermille: 250, fill: false, requests: 0, durationMs: 2500, seed: 9, replyTimeoutMs: 100,
+      zipf: 0.99,
     });
     expect(c.hold).toBe(true);
   });
@@ -55,6 +56,8 @@ describe("wasmcached loadgen's command line", () => {
     [[...base, "--duration", "0"], "ERR_BAD_DURATION"],
     [[...base, "--value-size", "2000000"], "ERR_OUT_OF_RANGE"],
     [[...base, "--bogus"], "ERR_PARSE_ARGS_UNKNOWN_OPTION"],
+    [[...base, "--zipf", "0"], "ERR_BAD_ZIPF"],
+    [[...base, "--zipf", "11"], "ERR_BAD_ZIPF"],
   ])("refuses %j with %s", (args, expected) => {
     expect(code(args)).toBe(expected);
   });
@@ -62,10 +65,11 @@ describe("wasmcached loadgen's command line", () => {
   it("writes the settings where the module reads them", () => {
     const memory = new WebAssembly.Memory({ initial: 32, maximum: 32, shared: true });
     const control = 1 << 20;
-    writeLoadgenSettings(memory, control, run(["--conns", "3", "--set-ratio", "0.5"]).settings);
+    writeLoadgenSettings(memory, control, run(["--conns", "3", "--set-ratio", "0.5", "--zipf", "1.25"]).settings);
     const v = new DataView(memory.buffer, control + Ctl.APP_CONFIG, 64);
-    const words = Array.from({ length: 14 }, (_, i) => v.getUint32(i * 4, true));
-    expect(words).toEqual([LOADGEN_MAGIC, 0x0a090001, 11211, 3, 1, 1000, 8, 8, 500, 1, 100_000, 0, 1, 5000]);
+    const words = Array.from({ length: 16 }, (_, i) => v.getUint32(i * 4, true));
+    // offset 56 (word 14) is the module's FILL barrier: left 0
+    expect(words).toEqual([LOADGEN_MAGIC, 0x0a090001, 11211, 3, 1, 1000, 8, 8, 500, 1, 100_000, 0, 1, 5000, 0, 1250]);
   });
 
   it("reports percentiles as bucket upper bounds and fails what must fail", () => {
