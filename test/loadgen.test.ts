@@ -3,8 +3,7 @@
 // echo) on two shared memories over the in-memory link, on a virtual clock
 // with sub-millisecond steps. The loadgen verifies every reply itself; the
 // test reads its stats block.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import v8 from "node:v8";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -14,8 +13,8 @@ import { memLink } from "../host/devices/memlink.js";
 import {
   type LoadgenSettings, type LoadgenStats, LoadgenState, readLoadgenStats, writeLoadgenSettings,
 } from "../host/loadgen/blocks.js";
-import { type AppExports, loadNetModules, NETSTACK_FILE } from "../host/modules.js";
-import { asc, ascNetstack, CLIENT, counter, counters, makeSide, nextDue, SERVER, type Side, step, T0 } from "./support/netpair.js";
+import { type AppExports, loadNetModules } from "../host/modules.js";
+import { buildModules, CLIENT, counter, counters, makeSide, nextDue, SERVER, type Side, step, T0 } from "./support/netpair.js";
 
 const PORT = 11211;
 const DONE = LoadgenState.DONE;
@@ -25,11 +24,9 @@ let dir: string;
 
 beforeAll(async () => {
   v8.setFlagsFromString("--no-liftoff"); // as the workers do (Node 20's Liftoff and atomics)
-  dir = mkdtempSync(join(tmpdir(), "loadgen-test-"));
-  await Promise.all([
-    ascNetstack(join(dir, NETSTACK_FILE)),
-    ...["loadgen", "echo", "memcached"].map((app) => asc(`assembly/${app}/module.ts`, join(dir, `${app}.wasm`), 262144)),
-  ]);
+  dir = await buildModules("loadgen-test-", {
+    loadgen: "assembly/loadgen/module.ts", echo: "assembly/echo/module.ts", memcached: "assembly/memcached/module.ts",
+  });
 }, 180_000);
 
 afterAll(() => {

@@ -5,16 +5,15 @@
 // clock. ARP resolves between them; 10 MiB through echo arrives intact; the
 // run repeats byte for byte (a hash of every frame either stack built).
 import { createHash } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import v8 from "node:v8";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Device } from "../host/devices/device.js";
 import { type FaultConfig, FaultInjector } from "../host/devices/faults.js";
 import { memLink } from "../host/devices/memlink.js";
-import { type AppExports, NETSTACK_FILE, loadNetModules } from "../host/modules.js";
-import { CLIENT, SERVER, type Side, T0, asc, ascNetstack, counter, counters, makeSide, nextDue, step } from "./support/netpair.js";
+import { type AppExports, loadNetModules } from "../host/modules.js";
+import { CLIENT, SERVER, type Side, T0, buildModules, counter, counters, makeSide, nextDue, step } from "./support/netpair.js";
 
 const CONNS = 4;
 const PORT = 11211;
@@ -34,12 +33,9 @@ let dir: string;
 beforeAll(async () => {
   // Built from the sources every run (in parallel), with the production flags.
   v8.setFlagsFromString("--no-liftoff"); // as the workers do (Node 20's Liftoff and atomics)
-  dir = mkdtempSync(join(tmpdir(), "netstack-test-"));
-  await Promise.all([
-    ascNetstack(join(dir, NETSTACK_FILE)),
-    asc("assembly/netstack/__tests__/pusher.ts", join(dir, "pusher.wasm"), 262144),
-    ...["echo", "memcached"].map((app) => asc(`assembly/${app}/module.ts`, join(dir, `${app}.wasm`), 262144)),
-  ]);
+  dir = await buildModules("netstack-test-", {
+    pusher: "assembly/netstack/__tests__/pusher.ts", echo: "assembly/echo/module.ts", memcached: "assembly/memcached/module.ts",
+  });
 }, 120_000);
 
 afterAll(() => {

@@ -4,12 +4,14 @@
 // inside the seeded fault injector) and driven on a virtual clock.
 // Used by test/netstack.test.ts and test/loadgen.test.ts.
 import { spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseCli } from "../../host/cli.js";
 import { BURST_MAX, type Device, DeviceRegion } from "../../host/devices/device.js";
 import { coreRegions, createMemory, type Layout, measureLayout, writeControl, writeNetControl } from "../../host/layout.js";
-import { type AppExports, type NetModuleSet, type NetstackExports, instantiateNetstack } from "../../host/modules.js";
+import { type AppExports, NETSTACK_FILE, type NetModuleSet, type NetstackExports, instantiateNetstack } from "../../host/modules.js";
 
 export const root = fileURLToPath(new URL("../../", import.meta.url));
 /** Virtual unix ms the runs start at. */
@@ -39,6 +41,20 @@ export function asc(entry: string, out: string, memoryBase: number, extra: strin
 /** netstack.wasm built into dir with its flags (transport window, exported table). */
 export function ascNetstack(out: string): Promise<void> {
   return asc("assembly/netstack/module.ts", out, 16384, ["--exportTable", "--tableBase", "8"]);
+}
+
+/**
+ * A fresh temp dir with netstack.wasm and protocol modules built from the
+ * sources (name -> entry; in parallel, production flags): the tests run
+ * what the tree says, not a stale build/.
+ */
+export async function buildModules(prefix: string, apps: Readonly<Record<string, string>>): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  await Promise.all([
+    ascNetstack(join(dir, NETSTACK_FILE)),
+    ...Object.entries(apps).map(([name, entry]) => asc(entry, join(dir, `${name}.wasm`), 262144)),
+  ]);
+  return dir;
 }
 
 export interface Side {
