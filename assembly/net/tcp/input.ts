@@ -366,6 +366,20 @@ function retransmitHead(s: Stack, c: Conn, now: u64): void {
   c.rtoAt = now + c.rto;
 }
 
+/**
+ * A reordered duplicate ACK, not an old duplicate (Linux's
+ * tcp_disordered_ack): no data, no SYN/FIN, exactly at RCV.NXT, acking
+ * exactly SND.UNA with the window unchanged, its timestamp at most about an
+ * RTO behind TS.Recent (the peer's clock taken as ms, RFC 7323's fastest).
+ * PAWS would drop it and the SACK blocks it carries, which loss recovery
+ * needs when the path reorders.
+ */
+function disorderedAck(c: Conn, r: TcpRepr, len: u32): bool {
+  return len == 0 && (r.flags & (TcpFlag.SYN | TcpFlag.FIN | TcpFlag.ACK)) == TcpFlag.ACK &&
+    r.seq == c.rcvNxt && r.ack == c.sndUna && (<u32>r.window << c.sndWs) == c.sndWnd &&
+    c.tsRecent - r.tsVal <= c.rto;
+}
+
 /** RFC 9293 §3.10.7.4: SYN-RECEIVED and every later state. */
 function inputSynchronized(s: Stack, c: Conn, r: TcpRepr, ptr: usize, len: u32, now: u64): void {
   let f = r.flags;
@@ -378,7 +392,7 @@ function inputSynchronized(s: Stack, c: Conn, r: TcpRepr, ptr: usize, len: u32, 
   }
   // RFC 7323 §5.3 R1: PAWS — a timestamp older than TS.Recent marks an old duplicate
   if (hasFlag(c, CF.TS) && r.hasTimestamp && !(f & TcpFlag.RST) &&
-      seqLt(r.tsVal, c.tsRecent) && now - c.tsRecentAt < PAWS_IDLE_MS) {
+      seqLt(r.tsVal, c.tsRecent) && now - c.tsRecentAt < PAWS_IDLE_MS && !disorderedAck(c, r, len)) {
     ctrAdd(s.counters, Ctr.DROP_PAWS, 1);
     setFlag(c, CF.ACK_NOW);
     return;

@@ -280,6 +280,26 @@ describe("established with timestamps", () => {
     expect(last(l).ack).toBe(P + 10);
     expect(last(l).tsEcr).toBe(peerTs - 1); // pseg drew a fresh TSval for the stale segment
   });
+  it("lets a reordered duplicate ACK through PAWS (Linux's disordered ACK), not a far older one or one with news", () => {
+    let s = established(l, true);
+    peerData(s, 0, 10, 10); // TS.Recent is the peer's latest TSval
+    tcpPoll(s, 300); // our ACK of it is out
+    clear(l);
+    let dup = pseg(TcpFlag.ACK, P + 10, U);
+    dup.tsVal = peerTs - 50; // overtaken on the path: 50 ms behind, within an RTO
+    deliver(s, dup, 0, 0, 301);
+    expect(tcpCounter(s, Ctr.DROP_PAWS)).toBe(0);
+    expect(l.count).toBe(0); // a duplicate ACK draws nothing
+    let ancient = pseg(TcpFlag.ACK, P + 10, U);
+    ancient.tsVal = peerTs - 100000; // far older than an RTO: an old duplicate after all
+    deliver(s, ancient, 0, 0, 302);
+    expect(tcpCounter(s, Ctr.DROP_PAWS)).toBe(1);
+    let news = pseg(TcpFlag.ACK, P + 10, U); // a window update is news: PAWS applies
+    news.tsVal = peerTs - 50;
+    news.window = 1000;
+    deliver(s, news, 0, 0, 303);
+    expect(tcpCounter(s, Ctr.DROP_PAWS)).toBe(2);
+  });
   it("samples RTT from the echoed timestamp", () => {
     let s = established(l, true);
     appWrite(s, 0, 10);
