@@ -269,6 +269,7 @@ function dpdkBackend(cfg: Config, net: NetConfig, dpdk: DpdkConfig, opts: Backen
     writeNetControl(memory, { ...netUsed, mtu, port: config.port, flags: 0, seed: randomBytes(8).readBigUInt64LE(0) });
     const started = port;
     const workerCpus = qids.map((_, core) => (cpus.length > 0 ? cpus[core % cpus.length] : undefined));
+    const stackCounters = stackMetricsOf(memory, mods, layout);
     return {
       appName: mods.appName,
       layout,
@@ -282,10 +283,7 @@ function dpdkBackend(cfg: Config, net: NetConfig, dpdk: DpdkConfig, opts: Backen
         return startWorkers(new URL("./net-worker.mjs", import.meta.url), inits, "net-worker", () => requestShutdown(memory));
       },
       banner: () => dpdkBanner(config, netUsed, dpdk, info, mtu, started, layout, workerCpus),
-      metrics: (() => {
-        const stack = stackMetricsOf(memory, mods, layout);
-        return () => stack() + portMetrics(dpdk.portId, started.stats());
-      })(),
+      metrics: () => stackCounters() + portMetrics(dpdk.portId, started.stats()),
       close: () => {
         if (config.verbosity > 0) process.stderr.write(`wasmcached: DPDK port ${dpdk.portId} ${JSON.stringify(started.stats())}\n`);
         started.close();

@@ -283,10 +283,16 @@ export class NetWorker {
       throw err;
     }
     this.ctl32 = new Int32Array(memory.buffer, CONTROL_BASE, CONTROL_SIZE / 4);
-    // DPDK workers always take the fine clock: it also times their busy bursts (runPolled)
+    // DPDK workers read the fine clock to time their busy bursts (runPolled); the stack
+    // still gets whole ms unless fineClock (stackTime): app_tick once per ms, not per burst
     const origin = performance.timeOrigin; // a getter: read once, not per burst
     this.now = init.fineClock || init.dpdk ? () => origin + performance.now() : Date.now;
     net.net_announce(); // a gratuitous ARP with the first poll
+  }
+
+  /** The time given to the stack: `t` with fineClock, else its whole ms. */
+  private stackTime(t: number): number {
+    return this.init.fineClock ? t : Math.floor(t);
   }
 
   /** Runs until the control block's SHUTDOWN word is set; then resets the connections (resetPeers) and closes the device. */
@@ -350,7 +356,7 @@ export class NetWorker {
         let now = this.now();
         if (busySince >= 0) busyMs += now - busySince;
         busySince = -1;
-        const last = loop.step(now);
+        const last = loop.step(this.stackTime(now));
         if (last.received > 0 || last.sent > 0) {
           busySince = now;
           busyBursts++;
@@ -367,7 +373,7 @@ export class NetWorker {
           }
           // A frame that came between the last poll and arming raised no interrupt: poll once more.
           now = this.now();
-          const again = loop.step(now);
+          const again = loop.step(this.stackTime(now));
           if (again.received > 0 || again.sent > 0) {
             dev.intrDisarm();
             empty = 0;
@@ -384,7 +390,7 @@ export class NetWorker {
           this.waiter.wait(due > 0 ? Math.min(backoffUs / 1000, due) : backoffUs / 1000);
         }
       }
-      const end = resetPeers(net, loop, this.now, (ms) => this.waiter.wait(ms));
+      const end = resetPeers(net, loop, () => this.stackTime(this.now()), (ms) => this.waiter.wait(ms));
       loop.drain();
       dev.flush();
       if (this.init.verbosity > 0) {

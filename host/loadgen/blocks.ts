@@ -104,6 +104,11 @@ function printable(bytes: Uint8Array): string {
   return out;
 }
 
+/** Only the state word of the stats block at `region`: what the watch loop polls. */
+export function loadgenState(memory: WebAssembly.Memory, region: number): number {
+  return new DataView(memory.buffer, region, 4).getUint32(0, true);
+}
+
 /** Reads one instance's stats block at `region` (its app region). */
 export function readLoadgenStats(memory: WebAssembly.Memory, region: number): LoadgenStats {
   const v = new DataView(memory.buffer, region, STATS_BYTES);

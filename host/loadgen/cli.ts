@@ -160,7 +160,7 @@ export function parseLoadgenCli(argv: readonly string[]): LoadgenCli {
     keys,
     keySize,
     valueSize: int("value-size", d.valueSize, 0, VALUE_SIZE_MAX),
-    setPermille: Math.round(parseRatio(str("set-ratio") ?? String(d.setRatio)) * 1000),
+    setPermille: Math.round((str("set-ratio") === undefined ? d.setRatio : parseRatio(str("set-ratio") as string)) * 1000),
     fill: values["no-fill"] !== true,
     requests,
     durationMs,

@@ -8,7 +8,7 @@ import { formatIpv4 } from "../cli.js";
 import { coreRegions, requestShutdown } from "../layout.js";
 import type { WorkerPool } from "../workers.js";
 import {
-  type LoadgenSettings, type LoadgenStats, LoadgenState, percentileUs, readLoadgenStats, stateName, writeLoadgenSettings,
+  type LoadgenSettings, type LoadgenStats, LoadgenState, loadgenState, percentileUs, readLoadgenStats, stateName, writeLoadgenSettings,
 } from "./blocks.js";
 import type { LoadgenConfig } from "./cli.js";
 
@@ -152,7 +152,7 @@ async function runWith(config: LoadgenConfig, backend: Backend, signalled: Promi
     let interrupted = false;
     void signalled.then(() => (interrupted = true));
     for (;;) {
-      if (readLoadgenStats(memory, region).state === LoadgenState.DONE) break;
+      if (loadgenState(memory, region) === LoadgenState.DONE) break;
       if (interrupted) {
         ended = "signal";
         break;
