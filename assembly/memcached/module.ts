@@ -7,6 +7,7 @@ import { storeAttach, storeFormat, storeRegionSize } from "../store/index";
 import { resetSession, S, session, SESSION_SIZE, sState } from "./conn";
 import { instanceInit, maxConns, REGION_SESSIONS, setClock } from "./instance";
 import { sessionClosed, sessionData, sessionWritable } from "./session";
+import { outFlush } from "./output";
 import { decStat, incStat, St, writeStats } from "./stats";
 
 export function app_region_size(max_conns: u32): usize {
@@ -36,11 +37,15 @@ export function app_open(conn: u32): i32 {
 
 export function app_data(conn: u32, ptr: usize, len: u32): u32 {
   if (conn >= maxConns) return len;
-  return sessionData(conn, ptr, len);
+  const used = sessionData(conn, ptr, len);
+  outFlush(); // the replies written go to the transport in one commit
+  return used;
 }
 
 export function app_writable(conn: u32): void {
-  if (conn < maxConns) sessionWritable(conn);
+  if (conn >= maxConns) return;
+  sessionWritable(conn);
+  outFlush();
 }
 
 export function app_closed(conn: u32): void {

@@ -78,11 +78,25 @@ export function digitsU64(v: u64): u32 {
 
 /** Writes v in decimal at p; returns the number of bytes written (1..20). */
 export function writeU64(p: usize, v: u64): u32 {
+  if (v < 10) { store<u8>(p, <u8>(0x30 + <u32>v)); return 1; } // flags 0 and short lengths: most replies
+  if (v <= 0xFFFFFFFF) return writeU32(p, <u32>v); // 32-bit division: cheaper than 64-bit
   const n = digitsU64(v);
   let q = p + n;
   do {
     q--;
     store<u8>(q, <u8>(0x30 + <u32>(v % 10)));
+    v /= 10;
+  } while (v != 0);
+  return n;
+}
+
+function writeU32(p: usize, v: u32): u32 {
+  let n: u32 = 1;
+  for (let t: u32 = v; t >= 10; t /= 10) n++;
+  let q = p + n;
+  do {
+    q--;
+    store<u8>(q, <u8>(0x30 + v % 10));
     v /= 10;
   } while (v != 0);
   return n;

@@ -17,6 +17,7 @@ import { outClose, outReserve } from "./output";
 import { frameLine, LINE_CLOSE, LINE_LONG_GET, LINE_NEED_MORE, lineCas, lineLen, lineNext, tokenize } from "./parse";
 import { R, reply, REPLY_MAX } from "./reply";
 import { getKeys, streamValue } from "./retrieve";
+import { fastGet } from "./fastget";
 import { addStat, incStat, listingStep, St } from "./stats";
 import { itemValue, storeAbort, storeCommit, storeUnpin } from "../store/index";
 import { nowRel } from "./instance";
@@ -28,6 +29,8 @@ function command(conn: u32, s: usize, p: usize, n: u32): u32 {
     if (load<u8>(p) == MAGIC_REQ) { setProto(s, PROTO_BINARY); setState(s, S.BIN_CMD); return 0; }
     setProto(s, PROTO_TEXT);
   }
+  const fast = fastGet(conn, s, p, n);
+  if (fast != 0) return fast;
   const f = frameLine(p, n);
   if (f == LINE_NEED_MORE) { setHalted(true); return 0; }
   if (f == LINE_CLOSE) { outClose(conn); setState(s, S.CLOSED); return n; }

@@ -14,6 +14,8 @@ v8.setFlagsFromString("--no-liftoff"); // as the workers do (FACTS.md: Node 20's
 
 interface Options {
   readonly wasmDir: string;
+  /** The client's modules (default wasmDir): profiling builds the server with names, the client without. */
+  readonly clientWasmDir?: string;
   readonly threads: number;
   readonly conns: number;
   readonly depth: number;
@@ -42,7 +44,7 @@ function settings(o: Options, core: number): LoadgenSettings {
 /** One thread's pair: instantiate, wait for every thread to be ready (the last one in opens the gate), run. */
 function runThread(t: ThreadInit): PairResult {
   const server = loadNetModules(t.opts.wasmDir, "memcached");
-  const client = loadNetModules(t.opts.wasmDir, "loadgen");
+  const client = loadNetModules(t.opts.clientWasmDir ?? t.opts.wasmDir, "loadgen");
   const s = serverCore(server, t.sm, t.core);
   const c = clientCore(client, t.core, settings(t.opts, t.core));
   if (Atomics.add(t.start, 0, 1) === t.opts.threads - 1) {

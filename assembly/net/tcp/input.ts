@@ -15,7 +15,7 @@ import { DEFAULT_MSS, negotiate } from "./options";
 import { emit, emitRepr, emitResetFor, emitSyn, reprFor, segMss, tcpOutput, unsentBytes } from "./output";
 import { SACK_NEW, SACK_OVERFLOW, sackHoleLen, sackIsLost, sackLostRetransmits, sackTrim, sackUpdate } from "./reassembly";
 import { rttInit, rttSample } from "./rtt";
-import { rxAccept, rxDeliver, rxRoom } from "./rx";
+import { rxAccept, rxDeliver, rxRoom, rxStashFlush } from "./rx";
 import { connAt, Stack } from "./stack";
 import { NO_CONN, tableInsert, tableLookup } from "./table";
 import { connNote, keepaliveArm, tlpArm } from "./timers";
@@ -595,5 +595,6 @@ export function tcpInput(s: Stack, remoteIp: u32, localIp: u32, r: TcpRepr, ptr:
       if (c.state != State.CLOSED && synchronized(c.state)) afterInput(s, c, now);
     }
   }
+  rxStashFlush(s); // bytes nobody delivered from the frame (the app is not open) go to the ring
   connNote(s, connAt(s, idx)); // timers it armed, output it left for the poll
 }

@@ -9,7 +9,7 @@ import { Ctr, ctrAdd } from "./counters";
 import { appData } from "./app";
 import { oooAdd, oooAdvance } from "./reassembly";
 import { ringMirror, ringWrite } from "./ring";
-import { rxRing, Stack } from "./stack";
+import { connAt, rxRing, Stack } from "./stack";
 
 /** Deliveries per call: each either empties the ring, stops at the app, or crosses the ring's end once. */
 const MAX_DELIVERIES: u32 = 4;
@@ -28,7 +28,14 @@ export function rxAccept(s: Stack, c: Conn, seq: u32, ptr: usize, len: u32): boo
     ctrAdd(s.counters, Ctr.OOO_SEGMENTS, 1);
     return true;
   }
-  ringWrite(rxRing(s, c.index), s.rxSize, c.rxHead + c.rxLen, ptr, len);
+  if (c.rxLen == 0 && c.oooCount == 0 && s.stashLen == 0) {
+    // the ring is empty: keep the bytes in the frame until this segment's delivery (rxStashFlush)
+    s.stashConn = c.index;
+    s.stashPtr = ptr;
+    s.stashLen = len;
+  } else {
+    ringWrite(rxRing(s, c.index), s.rxSize, c.rxHead + c.rxLen, ptr, len);
+  }
   let nxt = oooAdvance(c, seq + len);
   let gained = nxt - c.rcvNxt;
   c.rcvNxt = nxt;
@@ -36,6 +43,14 @@ export function rxAccept(s: Stack, c: Conn, seq: u32, ptr: usize, len: u32): boo
   ctrAdd(s.counters, Ctr.BYTES_IN, gained);
   setFlag(c, CF.RX_PENDING);
   return true;
+}
+
+/** Copies a stashed segment (rxAccept) into its connection's ring: the frame is about to go. */
+export function rxStashFlush(s: Stack): void {
+  if (s.stashLen == 0) return;
+  let c = connAt(s, s.stashConn);
+  ringWrite(rxRing(s, c.index), s.rxSize, c.rxHead, s.stashPtr, s.stashLen);
+  s.stashLen = 0;
 }
 
 /** Room in the receive window from rcv_nxt (what may be accepted). */
@@ -48,10 +63,21 @@ export function rxAccept(s: Stack, c: Conn, seq: u32, ptr: usize, len: u32): boo
  * is mirrored past the ring's end), until it stops consuming.
  */
 export function rxDeliver(s: Stack, c: Conn): void {
-  if (!hasFlag(c, CF.APP_OPEN) || hasFlag(c, CF.APP_DONE)) return;
+  if (!hasFlag(c, CF.APP_OPEN) || hasFlag(c, CF.APP_DONE)) { rxStashFlush(s); return; }
   let ring = rxRing(s, c.index);
   let before = s.rxSize - c.rxLen;
-  for (let k: u32 = 0; k < MAX_DELIVERIES && c.rxLen; k++) {
+  let stashed = s.stashLen != 0 && s.stashConn == c.index;
+  if (stashed) {
+    // the stashed segment is all the ring holds (rxAccept): present it from the frame, keep what is left
+    let len = s.stashLen;
+    s.stashLen = 0;
+    let n = appData(s, c.index, s.stashPtr, len);
+    if (n < len) ringWrite(ring, s.rxSize, c.rxHead + n, s.stashPtr + n, len - n);
+    c.rxHead = (c.rxHead + n) & (s.rxSize - 1);
+    c.rxLen -= n;
+  }
+  // after a stashed delivery the app has seen everything: what it left waits for more input
+  for (let k: u32 = 0; k < MAX_DELIVERIES && c.rxLen && !stashed; k++) {
     let span = ringMirror(ring, s.rxSize, s.rxSlack, c.rxHead, c.rxLen);
     let n = appData(s, c.index, ring + c.rxHead, span);
     if (n == 0) break;

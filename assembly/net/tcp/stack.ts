@@ -53,6 +53,13 @@ export const RING_SLACK: u32 = 8192;
   shut: u32;          // tcpShutdown ran: no listening, no new connections
   resetsDue: u32;     // aborted connections whose RST is still queued (Stack.queue holds exactly them)
 
+  // An in-order segment for a connection whose rx ring is empty is not copied into the ring on
+  // arrival: it is handed to the app straight from the frame when the same tcpInput delivers
+  // (rx.ts, rxDeliver), and only what the app leaves is copied. Lives within one tcpInput.
+  stashConn: u32;
+  stashLen: u32;
+  stashPtr: usize;
+
   challengeAt: u64;
   key0: u64;
   key1: u64;

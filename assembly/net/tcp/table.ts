@@ -5,14 +5,24 @@
 // only moves entries nearer their home and keeps the bound.
 
 import { Conn, State } from "./conn";
-import { sip2, tupleHi, tupleLo } from "./isn";
+import { tupleHi, tupleLo } from "./isn";
 import { connAt, Stack } from "./stack";
 
 export const MAX_PROBE: u32 = 32;
 export const NO_CONN: u32 = 0xFFFFFFFF;
 
+/**
+ * A tuple's home slot: the tuple under the stack's secret keys, mixed by
+ * multiplications (SplitMix64's finaliser). Every segment pays for it, so it
+ * is not SipHash (the ISNs and cookies are); a peer that cannot see the keys
+ * cannot aim tuples at one home, and the probe bound caps a run anyway.
+ */
 @inline function home(s: Stack, localIp: u32, localPort: u32, remoteIp: u32, remotePort: u32): u32 {
-  return <u32>sip2(s.key1, s.key0, tupleHi(localIp, remoteIp), tupleLo(localPort, remotePort, 2)) & s.tableMask;
+  let x = (tupleHi(localIp, remoteIp) ^ s.key1) * 0x9E3779B97F4A7C15;
+  x ^= tupleLo(localPort, remotePort, 2) ^ s.key0;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EB;
+  return <u32>(x ^ (x >> 31)) & s.tableMask;
 }
 
 @inline function slotAt(s: Stack, i: u32): usize { return s.table + (<usize>i << 2); }
