@@ -27,7 +27,7 @@ import { incStat, L, resetStats, St, startListing, writeSettings, writeStats } f
 const INT_MAX: i64 = 0x7fffffff;
 const MAX_VERBOSITY_LEVEL: u32 = 2;
 /** Output reserved before a command runs: any reply line, or the start of a get. */
-const REPLY_SPACE: u32 = 512;
+export const REPLY_SPACE: u32 = 512;
 /** Output reserved for `stats` and `stats settings` (each listing < 3 KiB). */
 const LISTING_MAX: u32 = OUT_MAX;
 

@@ -17,11 +17,11 @@ import { nowRel } from "./instance";
 import { writeU64 } from "./numbers";
 import { outAvail, outCommit, outReserve } from "./output";
 import { KEY_MAX_LENGTH } from "./parse";
-import { putStr, R, reply, REPLY_MAX } from "./reply";
+import { R, reply, REPLY_MAX } from "./reply";
 import { incStat, St } from "./stats";
 
 /** Longest "VALUE <key> <flags> <bytes> <cas>\r\n". */
-const HEADER_MAX: u32 = 6 + KEY_MAX_LENGTH + 1 + 10 + 1 + 10 + 1 + 20 + 2;
+export const HEADER_MAX: u32 = 6 + KEY_MAX_LENGTH + 1 + 10 + 1 + 10 + 1 + 20 + 2;
 /** Attempts at a consistent copy of an item that keeps changing; then it counts as a miss. */
 const READ_RETRIES: i32 = 4;
 
@@ -42,8 +42,10 @@ export function countHit(it: usize, touch: bool): void {
 }
 
 /** "VALUE key flags bytes [cas]\r\n" at p; returns its length. */
-function writeHeader(p: usize, key: usize, klen: u32, it: usize, cas: bool): u32 {
-  let q = p + putStr(p, "VALUE ");
+export function writeHeader(p: usize, key: usize, klen: u32, it: usize, cas: bool): u32 {
+  store<u32>(p, 0x554c4156); // "VALU"
+  store<u16>(p, 0x2045, 4); // "E "
+  let q = p + 6;
   memory.copy(q, key, klen);
   q += klen;
   store<u8>(q++, 0x20);

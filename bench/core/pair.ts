@@ -12,7 +12,7 @@
 import { parseCli } from "../../host/cli.js";
 import { BURST_MAX, DESC_SIZE, FRAME_CAP } from "../../host/devices/device.js";
 import { type LoadgenSettings, type LoadgenStats, LoadgenState, readLoadgenStats, writeLoadgenSettings } from "../../host/loadgen/blocks.js";
-import { type Layout, coreRegions, createMemory, measureLayout, writeControl, writeNetControl } from "../../host/layout.js";
+import { type Layout, type NetControl, coreRegions, createMemory, measureLayout, writeControl, writeNetControl } from "../../host/layout.js";
 import { type AppExports, type NetModuleSet, type NetstackExports, instantiateNetstack } from "../../host/modules.js";
 
 /** Virtual unix ms the runs start at. */
@@ -48,18 +48,25 @@ export interface ServerMemory {
   readonly layout: Layout;
 }
 
-export function makeServerMemory(mods: NetModuleSet, threads: number, memoryMb: number, connsPerThread: number): ServerMemory {
+/** A fresh memory laid out and its control block written as the host does for these memcached flags. */
+function layOut(mods: NetModuleSet, flags: string[], port: number, net: Omit<NetControl, "port" | "prefix" | "gateway" | "mtu" | "flags">): ServerMemory {
   const sizing = instantiateNetstack(new WebAssembly.Memory({ initial: 32, maximum: 32, shared: true }), mods);
-  const cli = parseCli(["-c", String(connsPerThread * threads), "-t", String(threads), "-m", String(memoryMb)]);
-  if (cli.kind !== "run") throw new Error("bench:core: no server config");
+  const cli = parseCli(flags);
+  if (cli.kind !== "run") throw new Error(`bench:core: no config for ${flags.join(" ")}`);
   const layout = measureLayout(cli.config, sizing.app, (n) => sizing.netstack.net_region_size(n));
   const memory = createMemory(layout);
-  writeControl(memory, layout, cli.config, { nowMs: T0, pid: 1, port: PORT });
-  writeNetControl(memory, { ip: SERVER_IP, prefix: 24, gateway: 0, mtu: 1500, mac: 0x020000000002, seed: 22n, port: PORT, flags: 0 });
-  const { app } = instantiateNetstack(memory, mods);
-  const f = app.store_format!(layout.control);
-  if (f !== 0) throw new Error(`bench:core: store_format returned ${f}`);
+  writeControl(memory, layout, cli.config, { nowMs: T0, pid: 1, port });
+  writeNetControl(memory, { ...net, prefix: 24, gateway: 0, mtu: 1500, port, flags: 0 });
   return { memory, layout };
+}
+
+export function makeServerMemory(mods: NetModuleSet, threads: number, memoryMb: number, connsPerThread: number): ServerMemory {
+  const sm = layOut(mods, ["-c", String(connsPerThread * threads), "-t", String(threads), "-m", String(memoryMb)], PORT,
+    { ip: SERVER_IP, mac: 0x020000000002, seed: 22n });
+  const { app } = instantiateNetstack(sm.memory, mods);
+  const f = app.store_format!(sm.layout.control);
+  if (f !== 0) throw new Error(`bench:core: store_format returned ${f}`);
+  return sm;
 }
 
 /** Server core `core` on the shared memory (each thread instantiates its own). */
@@ -75,15 +82,8 @@ export function serverCore(mods: NetModuleSet, sm: ServerMemory, core: number): 
 
 /** A load-generator core on a memory of its own; client `index` has its own address (and so its own 4-tuples). */
 export function clientCore(mods: NetModuleSet, index: number, s: LoadgenSettings): Core {
-  const sizing = instantiateNetstack(new WebAssembly.Memory({ initial: 32, maximum: 32, shared: true }), mods);
-  const cli = parseCli(["-c", String(s.conns), "-t", "1", "-m", "16"]);
-  if (cli.kind !== "run") throw new Error("bench:core: no client config");
-  const layout = measureLayout(cli.config, sizing.app, (n) => sizing.netstack.net_region_size(n));
-  const memory = createMemory(layout);
-  writeControl(memory, layout, cli.config, { nowMs: T0, pid: 1, port: 0 });
-  writeNetControl(memory, {
-    ip: CLIENT_IP_BASE + index, prefix: 24, gateway: 0, mtu: 1500, mac: 0x020000000100 + index, seed: 11n + BigInt(index), port: 0, flags: 0,
-  });
+  const { memory, layout } = layOut(mods, ["-c", String(s.conns), "-t", "1", "-m", "16"], 0,
+    { ip: CLIENT_IP_BASE + index, mac: 0x020000000100 + index, seed: 11n + BigInt(index) });
   writeLoadgenSettings(memory, layout.control, s);
   const { netstack: net, app } = instantiateNetstack(memory, mods);
   const r = coreRegions(layout, 0);
