@@ -7,22 +7,23 @@
 //
 // Options: --rounds 5 --threads 1 --conns 32 --depth 1 --keys 1000
 //          --value-size 8 --set-ratio 0 --zipf 0 --requests 2000000 --memory 64
+//          --wasm-dir build (the server's modules; the client's always from build/)
 // --threads 2: two server cores on one store, each with its own client,
 // in one process (CPUs 0 and 1); the summary gives the aggregate server rate.
 import { spawnSync } from "node:child_process";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { bundleTs } from "../native/bundle-ts.mjs";
 import { repoRoot, requireTool } from "../test/support/server.mjs";
 import { median, parseArgs } from "./common.mjs";
 
 const opts = parseArgs(process.argv.slice(2), {
   rounds: "5", threads: "1", conns: "32", depth: "1", keys: "1000", "value-size": "8", "set-ratio": "0", zipf: "0",
-  requests: "2000000", memory: "64",
+  requests: "2000000", memory: "64", "wasm-dir": "build",
 });
 const threads = Number(opts.threads);
 const entry = await bundleTs("bench/core/main.ts", "bench-core");
 const run = {
-  wasmDir: join(repoRoot, "build"), threads, conns: Number(opts.conns), depth: Number(opts.depth), keys: Number(opts.keys),
+  wasmDir: resolve(repoRoot, opts["wasm-dir"]), clientWasmDir: join(repoRoot, "build"), threads, conns: Number(opts.conns), depth: Number(opts.depth), keys: Number(opts.keys),
   valueSize: Number(opts["value-size"]), setPermille: Math.round(Number(opts["set-ratio"]) * 1000), zipf: Number(opts.zipf),
   requests: Math.ceil(Number(opts.requests) / threads), memoryMb: Number(opts.memory),
 };

@@ -206,7 +206,7 @@ function dpdkBanner(
   if (config.verbosity > 0) {
     const gw = net.gateway === 0 ? "none" : formatIpv4(net.gateway);
     text += `wasmcached: our MAC ${formatMac(net.mac)} (port ${mac}), MTU ${mtu} (port ${info.mtu}), gateway ${gw}, ` +
-      `idle back-off ${dpdk.idleBackoffUs} us, ${DPDK_MBUFS} mbufs per queue, workers on CPU ${workerCpus.map((c) => c ?? "any").join(",")}\n`;
+      `idle back-off ${dpdk.idleBackoffUs} us, rx burst ${dpdk.rxBurst}, ${DPDK_MBUFS} mbufs per queue, workers on CPU ${workerCpus.map((c) => c ?? "any").join(",")}\n`;
     text += layoutDetails(config, layout);
   }
   return text;
@@ -278,7 +278,7 @@ function dpdkBackend(cfg: Config, net: NetConfig, dpdk: DpdkConfig, opts: Backen
       start: () => {
         const inits: NetWorkerInit[] = qids.map((qid, core) => ({
           core, memory, modules: mods, layout, verbosity: config.verbosity, faults: undefined, fineClock: opts.fineClock,
-          dpdk: { qid, zeroCopy: dpdk.zeroCopy, idleBackoffUs: dpdk.idleBackoffUs, maxFrame: mtu + ETH_HEADER, cpu: workerCpus[core] },
+          dpdk: { qid, zeroCopy: dpdk.zeroCopy, idleBackoffUs: dpdk.idleBackoffUs, rxBurst: dpdk.rxBurst, maxFrame: mtu + ETH_HEADER, cpu: workerCpus[core] },
         }));
         return startWorkers(new URL("./net-worker.mjs", import.meta.url), inits, "net-worker", () => requestShutdown(memory));
       },

@@ -3,7 +3,7 @@
 import { availableParallelism } from "node:os";
 import { isIP } from "node:net";
 import { parseArgs } from "node:util";
-import { ETH_HEADER, FRAME_CAP } from "./devices/device.js";
+import { BURST_MAX, ETH_HEADER, FRAME_CAP } from "./devices/device.js";
 import { type FaultConfig, parseFaults } from "./devices/faults.js";
 import { checkTapName } from "./devices/tap.js";
 import { DEFAULT_APP } from "./modules.js";
@@ -53,6 +53,8 @@ export interface DpdkConfig {
   readonly zeroCopy: boolean;
   /** --idle-backoff-us: the longest back-off sleep of an idle queue without rx interrupts; 0 = busy-poll always. */
   readonly idleBackoffUs: number;
+  /** --rx-burst: frames one poll takes from the rx queue (the rest wait for the next). */
+  readonly rxBurst: number;
   /** --mac was given (else the stack takes the port's MAC). */
   readonly macGiven: boolean;
 }
@@ -60,6 +62,14 @@ export interface DpdkConfig {
 /** Default --idle-backoff-us, and its largest value. */
 export const IDLE_BACKOFF_US_DEFAULT = 1000; // idle ≈ 2–5% of a core without interrupts (docs/dpdk.md); 100 µs costs 12–16%
 export const IDLE_BACKOFF_US_MAX = 100_000;
+
+/**
+ * Default --rx-burst. A poll's replies leave together at the next burst, so
+ * taking 32 requests at once makes the first reply wait for the 32nd to be
+ * served; in smaller bites the client works on the first replies while the
+ * server serves the rest (docs/performance.md, "rx burst").
+ */
+export const RX_BURST_DEFAULT = 8;
 
 /** Addresses of the userspace TCP/IP stack. IPv4 addresses are u32 in host byte order (10.0.0.2 = 0x0a000002). */
 export interface NetConfig {
@@ -135,6 +145,9 @@ Userspace TCP/IP over a DPDK port (docs/dpdk.md; --ip, --gateway, --mac, --mtu a
                             ${IDLE_BACKOFF_US_DEFAULT}; 0 = busy-poll always, max
                             ${IDLE_BACKOFF_US_MAX}); with rx interrupts (net_tap,
                             vfio NICs) a worker sleeps until a frame arrives
+      --rx-burst=<n>        frames a poll takes from the rx queue, 1-64
+                            (default: ${RX_BURST_DEFAULT}); the replies to them leave before
+                            the next are served
 
 Replay a capture through one core on the capture's clock (docs/replay.md):
   wasmcached replay CAPTURE.pcap [--out=OUT.pcap] [--check] [--app=...]
@@ -258,7 +271,7 @@ export function parseDpdk(values: Values): DpdkConfig | undefined {
   const str = (k: string) => values[k] as string | undefined;
   const eal = str("dpdk");
   if (eal === undefined) {
-    const stray = ["port-id", "no-zero-copy", "idle-backoff-us"].filter((k) => values[k] !== undefined);
+    const stray = ["port-id", "no-zero-copy", "idle-backoff-us", "rx-burst"].filter((k) => values[k] !== undefined);
     if (stray.length > 0) throw new UsageError("ERR_NEEDS_DPDK", `--${stray[0]} configures the DPDK backend: it needs --dpdk`);
     return undefined;
   }
@@ -268,11 +281,13 @@ export function parseDpdk(values: Values): DpdkConfig | undefined {
   }
   const portText = str("port-id");
   const backoffText = str("idle-backoff-us");
+  const rxBurstText = str("rx-burst");
   return Object.freeze({
     eal,
     portId: portText === undefined ? 0 : positiveInt("--port-id", portText, 0, 65535),
     zeroCopy: values["no-zero-copy"] !== true,
     idleBackoffUs: backoffText === undefined ? IDLE_BACKOFF_US_DEFAULT : positiveInt("--idle-backoff-us", backoffText, 0, IDLE_BACKOFF_US_MAX),
+    rxBurst: rxBurstText === undefined ? RX_BURST_DEFAULT : positiveInt("--rx-burst", rxBurstText, 1, BURST_MAX),
     macGiven: values.mac !== undefined,
   });
 }
@@ -341,6 +356,7 @@ const options = {
   "port-id": { type: "string" },
   "no-zero-copy": { type: "boolean" },
   "idle-backoff-us": { type: "string" },
+  "rx-burst": { type: "string" },
   "metrics-port": { type: "string" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean", short: "V" },

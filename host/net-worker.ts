@@ -45,6 +45,8 @@ export interface DpdkHandle {
    * stack's next timer); 0 = busy-poll, interrupts or not.
    */
   readonly idleBackoffUs: number;
+  /** Frames one burst takes from the rx queue (--rx-burst). */
+  readonly rxBurst: number;
   /** Largest frame, Ethernet header included. */
   readonly maxFrame: number;
   /** The CPU of this worker's lcore: the worker pins itself there before polling (undefined: not pinned). */
@@ -123,7 +125,8 @@ export class NetLoop {
   private rxUsed = BURST_MAX;
   private txUsed = BURST_MAX;
 
-  constructor(private readonly stack: NetPort, private readonly device: Device, bytes: Uint8Array) {
+  /** rxMax: frames a burst device's burst takes (the rest wait in its queue for the next step). */
+  constructor(private readonly stack: NetPort, private readonly device: Device, bytes: Uint8Array, private readonly rxMax = BURST_MAX) {
     this.rx = new Burst(bytes, stack.net_rx_desc());
     this.tx = new Burst(bytes, stack.net_tx_desc());
     this.rxBuffers = stack.net_frame_buffers();
@@ -155,7 +158,7 @@ export class NetLoop {
    * The frames built here go out with the next burst (or `drain`).
    */
   private burstStep(device: BurstDevice, now: number): StepResult {
-    const r = device.burst(this.txUsed, BURST_MAX);
+    const r = device.burst(this.txUsed, this.rxMax);
     const received = rxOf(r);
     const avail = availOf(r);
     const built = this.stack.net_poll(received, avail, now) >>> 0;
@@ -276,7 +279,7 @@ export class NetWorker {
     initCore(layout, core, { name: "net_init", call: net.net_init }, app, init.modules.appName);
     this.device = workerDevice(init, this.c, net.net_rx_desc());
     try {
-      this.loop = new NetLoop(net, this.device, new Uint8Array(memory.buffer));
+      this.loop = new NetLoop(net, this.device, new Uint8Array(memory.buffer), init.dpdk?.rxBurst);
       this.waiter = new IdleWaiter(this.c, this.device.fd);
     } catch (err) {
       this.device.close(); // the device (a TAP's fd) is this worker's from adoption on: the main thread does not close it

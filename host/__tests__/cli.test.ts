@@ -129,14 +129,14 @@ describe("parseCli", () => {
     const eal = "--no-huge -m 256 --no-pci -l 0 --vdev net_null0";
     const c = run(["--dpdk", eal, "--ip", "10.77.0.2/24", "-t", "2"]);
     expect(c).toMatchObject({ tap: undefined, threads: 2, port: 11211 });
-    expect(c.dpdk).toEqual({ eal, portId: 0, zeroCopy: true, idleBackoffUs: 1000, macGiven: false });
+    expect(c.dpdk).toEqual({ eal, portId: 0, zeroCopy: true, idleBackoffUs: 1000, rxBurst: 8, macGiven: false });
     expect(Object.isFrozen(c.dpdk)).toBe(true);
     expect(c.net).toEqual({ ip: 0x0a4d0002, prefix: 24, gateway: 0, mac: 0x02000a4d0002, mtu: undefined });
     const full = run([
-      `--dpdk=${eal}`, "--ip", "10.77.0.2/24", "--port-id", "1", "--no-zero-copy", "--idle-backoff-us", "0",
+      `--dpdk=${eal}`, "--ip", "10.77.0.2/24", "--port-id", "1", "--no-zero-copy", "--idle-backoff-us", "0", "--rx-burst", "64",
       "--mac", "02:00:00:00:00:09", "--mtu", "1400", "--gateway", "10.77.0.1",
     ]);
-    expect(full.dpdk).toEqual({ eal, portId: 1, zeroCopy: false, idleBackoffUs: 0, macGiven: true });
+    expect(full.dpdk).toEqual({ eal, portId: 1, zeroCopy: false, idleBackoffUs: 0, rxBurst: 64, macGiven: true });
     expect(full.net).toMatchObject({ mac: 0x020000000009, mtu: 1400, gateway: 0x0a4d0001 });
     // -t is not capped as for a TAP: one queue per thread.
     const r = parseCli(["--dpdk", eal, "--ip", "10.0.0.2/8"], 8);
@@ -146,7 +146,7 @@ describe("parseCli", () => {
 
   it("documents the DPDK flags in --help", () => {
     const help = parseCli(["--help"], 8);
-    for (const flag of ["--dpdk=", "--port-id=", "--no-zero-copy", "--idle-backoff-us="]) {
+    for (const flag of ["--dpdk=", "--port-id=", "--no-zero-copy", "--idle-backoff-us=", "--rx-burst="]) {
       expect(help.kind === "help" && help.text).toContain(flag);
     }
   });
@@ -227,6 +227,9 @@ describe("parseCli", () => {
     [["--port-id", "1"], "ERR_NEEDS_DPDK"],
     [["--no-zero-copy"], "ERR_NEEDS_DPDK"],
     [["--idle-backoff-us", "10"], "ERR_NEEDS_DPDK"],
+    [["--rx-burst", "8"], "ERR_NEEDS_DPDK"],
+    [["--dpdk", "-l 0", "--ip", "10.0.0.2/24", "--rx-burst", "0"], "ERR_OUT_OF_RANGE"],
+    [["--dpdk", "-l 0", "--ip", "10.0.0.2/24", "--rx-burst", "65"], "ERR_OUT_OF_RANGE"],
     [["--tap", "wc0", "--ip", "10.0.0.2/24", "--no-zero-copy"], "ERR_NEEDS_DPDK"],
   ])("rejects %j with %s", (argv, code) => {
     expect(usageError(argv as string[]).code).toBe(code);

@@ -199,6 +199,19 @@ describe("NetLoop over a device with its own tx buffers (DPDK's burst)", () => {
     expect(stack.polls).toBe(4);
   });
 
+  it("takes at most rxMax frames a burst: the rest wait in the device's queue", () => {
+    const stack = new Reflector();
+    const dev = new FakeBurstDevice(stack);
+    const loop = new NetLoop(stack, dev, stack.bytes, 3);
+    dev.inbox.push(...Array.from({ length: 7 }, (_, i) => numbered(i, 60)));
+    expect(loop.step(0)).toEqual({ received: 3, sent: 3 });
+    expect(loop.step(0)).toEqual({ received: 3, sent: 3 });
+    expect(loop.step(0)).toEqual({ received: 1, sent: 1 });
+    loop.drain();
+    expect(dev.calls.map((c) => c[1])).toEqual([3, 3, 3, 0]);
+    expect(dev.sent.map(seqOf)).toEqual([0, 1, 2, 3, 4, 5, 6]);
+  });
+
   it("refuses a net_poll that builds more frames than the device offered", () => {
     const stack = new Reflector();
     const dev = new FakeBurstDevice(stack);

@@ -55,7 +55,7 @@ one-line summary on stderr; exit 0 when every reply was right.
                            until stdin ends or SIGTERM (for a memif peer)
   -v, --verbose            print the stack's and the device's counters at the end
 
-Device: --tap=<name> | --dpdk="<EAL args>" [--port-id --no-zero-copy --idle-backoff-us],
+Device: --tap=<name> | --dpdk="<EAL args>" [--port-id --no-zero-copy --idle-backoff-us --rx-burst],
 --ip, --gateway, --mac, --mtu, --faults (TAP): as for the server (wasmcached --help).
 `;
 }
@@ -86,6 +86,7 @@ const options = {
   "port-id": { type: "string" },
   "no-zero-copy": { type: "boolean" },
   "idle-backoff-us": { type: "string" },
+  "rx-burst": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
