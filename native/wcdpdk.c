@@ -859,14 +859,8 @@ static void release_lent(struct wc_queue *q, int offers)
 		q->gen = GEN_FIRST;
 }
 
-static inline void zc_offer_desc(struct wc_queue *q, uint32_t i)
-{
-	q->tx_desc[i].addr = q->region_off + q->offer_idx[i] * WC_ELT + RTE_PKTMBUF_HEADROOM;
-	q->tx_desc[i].len = WC_FRAME_CAP;
-}
-
-/* Zero-copy, the full form: keep unsent offers (in order), top up to BURST_MAX, write every tx descriptor. */
-static uint32_t zc_offer_all(struct wc_queue *q)
+/* Zero-copy: keep unsent offers (in order), top up to BURST_MAX, write every tx descriptor. */
+static uint32_t zc_offer(struct wc_queue *q)
 {
 	uint32_t kept = 0;
 	for (uint32_t i = 0; i < q->offer_n; i++)
@@ -890,42 +884,11 @@ static uint32_t zc_offer_all(struct wc_queue *q)
 		}
 	}
 	q->offer_n = kept;
-	for (uint32_t i = 0; i < kept; i++)
-		zc_offer_desc(q, i);
-	return kept;
-}
-
-/*
- * Zero-copy, after a burst: Wasm wrote descriptors [0, touched) and sent
- * `used` of the offers. Refills the sent offers' places with fresh mbufs
- * and rewrites only the descriptors that changed, so an empty burst writes
- * nothing (the full form rewrote all 64 each time). Falls back to the full
- * form when the offers are short (after a flush, or the pool ran dry).
- */
-static uint32_t zc_offer(struct wc_queue *q, uint32_t touched, uint32_t used)
-{
-	if (q->offer_n != WC_BURST_MAX)
-		return zc_offer_all(q);
-	struct rte_mbuf *fresh[WC_BURST_MAX];
-	if (used > 0 && rte_pktmbuf_alloc_bulk(q->pool, fresh, used) != 0)
-		return zc_offer_all(q);
-	uint32_t k = 0;
-	/* Bounded by offer_n; usually ends at `touched`, when Wasm filled the offers in order. */
-	for (uint32_t i = 0; i < q->offer_n && (i < touched || k < used); i++) {
-		int gone = q->tag[q->offer_idx[i]] != TAG_OFFER;
-		if (gone) {
-			if (k == used)
-				return zc_offer_all(q); /* more offers gone than sent: never, but stay exact */
-			uint32_t idx = (uint32_t)((uint8_t *)fresh[k++]->buf_addr - q->region) / WC_ELT;
-			q->tag[idx] = TAG_OFFER;
-			q->offer_idx[i] = idx;
-		}
-		if (gone || i < touched)
-			zc_offer_desc(q, i);
+	for (uint32_t i = 0; i < kept; i++) {
+		q->tx_desc[i].addr = q->region_off + q->offer_idx[i] * WC_ELT + RTE_PKTMBUF_HEADROOM;
+		q->tx_desc[i].len = WC_FRAME_CAP;
 	}
-	if (k < used)
-		rte_pktmbuf_free_bulk(fresh + k, used - k);
-	return q->offer_n;
+	return kept;
 }
 
 static uint32_t copy_offer(struct wc_queue *q)
@@ -967,7 +930,7 @@ WC_API int wc_queue_bind(int qid, uintptr_t mem, uint64_t mem_size, uint32_t rx_
 	if (q->zero_copy)
 		q->region_off = mem_off(q, q->region);
 	q->bound = 1;
-	return (int)(q->zero_copy ? zc_offer_all(q) : copy_offer(q));
+	return (int)(q->zero_copy ? zc_offer(q) : copy_offer(q));
 }
 
 /*
@@ -1009,8 +972,7 @@ static inline uint32_t send_frames(struct wc_queue *q, struct rte_mbuf **out, ui
 	return sent;
 }
 
-/* Sends Wasm's tx descriptors [0, count); *offers_sent gets how many of them were offered buffers (not rx ones). */
-static uint32_t zc_transmit(struct wc_queue *q, uint32_t count, uint32_t *offers_sent)
+static uint32_t zc_transmit(struct wc_queue *q, uint32_t count)
 {
 	struct rte_mbuf *out[WC_BURST_MAX];
 	uint32_t k = 0;
@@ -1021,7 +983,6 @@ static uint32_t zc_transmit(struct wc_queue *q, uint32_t count, uint32_t *offers
 			q->stats[WC_QSTAT_TX_INVALID]++;
 			continue;
 		}
-		*offers_sent += q->tag[idx] == TAG_OFFER;
 		q->tag[idx] = TAG_FREE;
 		struct rte_mbuf *m = q->by_index[idx];
 		rte_pktmbuf_reset(m);
@@ -1126,12 +1087,11 @@ WC_API int32_t wc_burst(int qid, uint32_t tx_count, uint32_t rx_max)
 		rx_max = WC_BURST_MAX;
 	uint32_t sent, rx, avail;
 	if (q->zero_copy) {
-		uint32_t offers_sent = 0;
-		sent = zc_transmit(q, tx_count, &offers_sent);
+		sent = zc_transmit(q, tx_count);
 		/* Received frames Wasm did not send back are done with. */
 		release_lent(q, 0);
 		rx = rx_max ? zc_receive(q, rx_max) : 0;
-		avail = zc_offer(q, tx_count, offers_sent);
+		avail = zc_offer(q);
 	} else {
 		sent = copy_transmit(q, tx_count);
 		rx = rx_max ? copy_receive(q, rx_max) : 0;

@@ -7,8 +7,17 @@ import { repoRoot, wasmcachedEntry } from "./server.mjs";
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** Runs `node dist/wasmcached.mjs args`; resolves once the output matches `ready` (rejects if it exits or times out first). */
-export async function startWasmcached(args, ready, opts = {}) {
-  const child = spawn(process.execPath, [wasmcachedEntry, ...args], { cwd: repoRoot, stdio: [opts.stdin ?? "ignore", "pipe", "pipe"] });
+export function startWasmcached(args, ready, opts = {}) {
+  return startProcess(process.execPath, [wasmcachedEntry, ...args], ready, { name: "wasmcached", ...opts });
+}
+
+/**
+ * Runs `cmd args` (opts.stopSignal, default SIGTERM, stops it); resolves
+ * once the output matches `ready`, as startWasmcached.
+ */
+export async function startProcess(cmd, args, ready, opts = {}) {
+  const name = opts.name ?? cmd;
+  const child = spawn(cmd, args, { cwd: repoRoot, stdio: [opts.stdin ?? "ignore", "pipe", "pipe"] });
   let out = "";
   let stdout = "";
   child.stdout.on("data", (d) => {
@@ -23,7 +32,7 @@ export async function startWasmcached(args, ready, opts = {}) {
   const running = () => child.exitCode === null && child.signalCode === null;
   const stop = async (graceMs = 5000) => {
     if (running()) {
-      process.kill(child.pid, "SIGTERM");
+      process.kill(child.pid, opts.stopSignal ?? "SIGTERM");
       const timer = setTimeout(() => {
         if (running()) process.kill(child.pid, "SIGKILL");
       }, graceMs);
@@ -36,10 +45,10 @@ export async function startWasmcached(args, ready, opts = {}) {
   const timeoutMs = opts.timeoutMs ?? 20_000;
   const deadline = Date.now() + timeoutMs;
   while (!ready.test(out)) {
-    if (!running()) throw new Error(`wasmcached ${args.join(" ")} exited (${child.exitCode ?? child.signalCode}) before ${ready}:\n${out}`);
+    if (!running()) throw new Error(`${name} ${args.join(" ")} exited (${child.exitCode ?? child.signalCode}) before ${ready}:\n${out}`);
     if (Date.now() > deadline) {
       await stop();
-      throw new Error(`wasmcached did not print ${ready} in ${timeoutMs} ms:\n${out}`);
+      throw new Error(`${name} did not print ${ready} in ${timeoutMs} ms:\n${out}`);
     }
     await sleep(20);
   }
