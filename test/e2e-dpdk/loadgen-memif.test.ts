@@ -94,6 +94,16 @@ describe("memcached and the load generator over net_memif, two processes", () =>
     expect(r.clientOut).toMatch(/loadgen: 20000\/20000 replies verified/);
   }, 120_000);
 
+  it("256 requests in flight taken 4 frames a burst on both sides: every offered tx buffer accounted for", async () => {
+    // A poll that takes fewer frames than are queued leaves the rest in the ring, bursts come fast
+    // and tx offers turn over in every one: an offer lost or named twice shows as failed connections.
+    const r = await run("small-bursts", ["--rx-burst", "4"], [
+      "--rx-burst", "4", "--conns", "32", "--depth", "8", "--keys", "1000", "--requests", "2000000",
+    ]);
+    expectClean(r, 2_000_000);
+    expect(r.serverOut).toMatch(/rx burst 4,/);
+  }, 120_000);
+
   it("values of 20 000 bytes through copying pools (segments, windows, streaming)", async () => {
     const r = await run("copy", ["--no-zero-copy", "-I", "1m"], [
       "--no-zero-copy", "--conns", "4", "--depth", "2", "--keys", "200", "--value-size", "20000", "--set-ratio", "0.5", "--requests", "2000",
