@@ -33,6 +33,7 @@ export const EPOLLHUP = 0x10;
 export const MSG_DONTWAIT = 0x40;
 export const MSG_NOSIGNAL = 0x4000;
 export const POLLIN = 0x1;
+export const MADV_HUGEPAGE = 14;
 /** struct pollfd: int fd, short events, short revents. */
 export const POLLFD_SIZE = 8;
 export const O_RDWR = 2;
@@ -84,6 +85,7 @@ export interface Libc {
   errno(): number;
   /** Address of a typed array's first byte (stable for a shared Wasm memory). */
   address(view: Uint8Array): number;
+  madvise(addr: number, len: number, advice: number): number;
 }
 
 let cached: Libc | undefined;
@@ -118,6 +120,7 @@ export function libc(): Libc {
     strerror: f("const char *strerror(int errnum)"),
     errno: () => koffi.errno(),
     address: (view: Uint8Array) => Number(koffi.address(view)),
+    madvise: f("int madvise(uintptr_t addr, size_t len, int advice)"),
   }) as Libc;
   return cached;
 }
