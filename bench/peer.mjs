@@ -15,16 +15,18 @@
 //
 // Options: --rounds 5 --seconds 5 --workloads seed,zipf,depth8
 //          --peer-src DIR (default ../shared/peers/mimicached beside the repo) --rx-burst N (wasmcached's)
+//          --out DIR (default build/bench): peer.json and the charts peer-rps.svg, peer-latency.svg
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { startProcess, startWasmcached } from "../test/support/child.mjs";
 import { repoRoot, requireTool } from "../test/support/server.mjs";
 import { cpuPlan, median, parseArgs } from "./common.mjs";
+import { barChart } from "./svg.mjs";
 
 const opts = parseArgs(process.argv.slice(2), {
-  rounds: "5", seconds: "5", workloads: "seed,zipf,depth8", "peer-src": join(repoRoot, "..", "shared", "peers", "mimicached"), "rx-burst": "",
+  rounds: "5", seconds: "5", workloads: "seed,zipf,depth8", "peer-src": join(repoRoot, "..", "shared", "peers", "mimicached"), "rx-burst": "", out: join(repoRoot, "build", "bench"),
 });
 const rounds = Number(opts.rounds);
 const seconds = Number(opts.seconds);
@@ -168,6 +170,20 @@ async function pair(serverKind, clientKind, w, seed) {
   }
 }
 
+/** peer.json and its charts (docs/performance.md shows copies from a quiet run). */
+function writeCharts(report, out) {
+  mkdirSync(out, { recursive: true });
+  writeFileSync(join(out, "peer.json"), `${JSON.stringify(report, null, 2)}\n`);
+  const groups = (value) => Object.entries(report.workloads).map(([name, r]) => ({
+    label: name,
+    bars: Object.entries(r.pairs).map(([pair, p]) => ({ series: pair.replace("+", " + "), value: value(p) })),
+  }));
+  const sub = `median of ${report.rounds} interleaved rounds, server CPU ${report.server_cpu}, client CPU ${report.client_cpu}, memif`;
+  writeFileSync(join(out, "peer-rps.svg"), barChart({ title: "Requests per second, by server + client", subtitle: sub, unit: "req/s", groups: groups((p) => p.median_rps) }));
+  writeFileSync(join(out, "peer-latency.svg"), barChart({ title: "p50 latency, by server + client", subtitle: sub, unit: "µs", groups: groups((p) => p.median_p50_us ?? 0) }));
+  console.error(`bench:peer: wrote ${join(out, "peer.json")}, peer-rps.svg, peer-latency.svg`);
+}
+
 const PAIRS = [["mimicached", "mc-bench"], ["wasmcached", "mc-bench"], ["wasmcached", "loadgen"], ["mimicached", "loadgen"]];
 const results = {};
 try {
@@ -201,7 +217,9 @@ try {
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
-console.log(JSON.stringify({ benchmark: "peer", rounds, seconds_per_run: seconds, server_cpu: cpu.server, client_cpu: cpu.client, workloads: results }, null, 2));
+const report = { benchmark: "peer", rounds, seconds_per_run: seconds, server_cpu: cpu.server, client_cpu: cpu.client, workloads: results };
+writeCharts(report, resolve(opts.out));
+console.log(JSON.stringify(report, null, 2));
 for (const [name, r] of Object.entries(results)) {
   console.log(`bench:peer ${name}: wasmcached ${r.wasmcached_rps} req/s, mimicached ${r.mimicached_rps} req/s, ratio ${r.ratio} (${r.headline_client}, median of ${rounds} interleaved rounds)`);
 }
