@@ -316,6 +316,8 @@ export function tcpOutput(s: Stack, c: Conn, now: u64): void {
       if (seqGt(c.sndNxt, c.sndMax)) c.sndMax = c.sndNxt;
       if (c.rtoAt == 0 || hasFlag(c, CF.PERSIST)) { clearFlag(c, CF.PERSIST); c.rtoAt = now + c.rto; } // RFC 6298 §5.1
       if (fin) break;
+      // all queued data is out and no FIN can follow it: the next pass would find nothing (one reply: one pass)
+      if (len == unsent && !hasFlag(c, CF.CLOSE_REQ)) break;
     }
     if (sackRec && !hasFlag(c, CF.DIRTY)) {
       // NextSeg rule 3: no new data could go; holes not yet presumed lost, while cwnd allows

@@ -46,6 +46,13 @@ const W_NOP_NOP_SACK: u32 = (<u32>TcpOpt.NOP << 24) | (<u32>TcpOpt.NOP << 16) | 
  * loop is bounded by `len`; the pass counter states the bound outright.
  */
 export function tcpOptionsParse(p: usize, len: u32, r: TcpRepr): u32 {
+  // Linux's (and most stacks') layout once established: NOP NOP TS, nothing else
+  if (len == 12 && loadBe32(p) == W_NOP_NOP_TS) {
+    r.hasTimestamp = true;
+    r.tsVal = loadBe32(p + 4);
+    r.tsEcr = loadBe32(p + 8);
+    return Reason.OK;
+  }
   let i: u32 = 0;
   for (let pass: u32 = 0; pass < TcpOpt.MAX_LEN && i < len; pass++) {
     let kind = load<u8>(p + i);
