@@ -12,15 +12,13 @@
 //              a working set of about 3x -m; hit ratio after the warm-up
 //   scan       the zipf trace with a one-pass scan of as many cold keys as
 //              the working set in the middle; hit ratio after the scan
-// With --memcached (and /usr/bin/memcached installed) the overwrite, zipf
-// and scan traces are also replayed against a memcached started on a
-// loopback port at the same -m (ttl needs real seconds there: --memcached-ttl).
+// Not yet: the same traces against memcached at the same -m (the traces
+// take any client with set/get/setTime/flush, so a loopback one can be added).
 // Prints a JSON object, then a one-line summary. Not a test.
 //
-// Options: --memory 32 --seed 42 --requests 1000000 --memcached --memcached-ttl
-import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, existsSync } from "node:fs";
-import { createConnection } from "node:net";
+// Options: --memory 32 --seed 42 --requests 1000000
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -28,7 +26,6 @@ import { fileURLToPath } from "node:url";
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const args = process.argv.slice(2);
 const opt = (name, dflt) => { const i = args.indexOf(`--${name}`); return i >= 0 && args[i + 1] && !args[i + 1].startsWith("--") ? args[i + 1] : dflt; };
-const flag = (name) => args.includes(`--${name}`);
 const MEMORY_MB = Number(opt("memory", "32"));
 const SEED = Number(opt("seed", "42"));
 const REQUESTS = Number(opt("requests", "1000000"));
@@ -161,95 +158,6 @@ async function zipf(c, withScan) {
   return { keys, requests: REQUESTS, hit_ratio: Number((hits / (hits + misses)).toFixed(4)) };
 }
 
-// ---- memcached over loopback (pipelined text protocol) -------------------------
-async function memcachedClient(port) {
-  const sock = createConnection({ host: "127.0.0.1", port });
-  await new Promise((res, rej) => { sock.once("connect", res); sock.once("error", rej); });
-  let buf = Buffer.alloc(0);
-  let waiters = [];
-  sock.on("data", (d) => { buf = Buffer.concat([buf, d]); pump(); });
-  function pump() {
-    while (waiters.length) {
-      const w = waiters[0];
-      const r = w.parse();
-      if (r === undefined) return;
-      waiters.shift();
-      w.resolve(r);
-    }
-  }
-  const line = () => { const i = buf.indexOf("\r\n"); if (i < 0) return undefined; const l = buf.subarray(0, i).toString(); return { l, n: i + 2 }; };
-  const values = new Map();
-  let now = 0;
-  return {
-    // sets are sent noreply, gets wait for their answer
-    set(id, vlen, ttlSec = 0) {
-      if (!values.has(vlen)) values.set(vlen, Buffer.alloc(vlen, "x"));
-      sock.write(`set k:${id} 0 ${ttlSec} ${vlen} noreply\r\n`);
-      sock.write(values.get(vlen));
-      sock.write("\r\n");
-      return 1;
-    },
-    get(id) {
-      sock.write(`get k:${id}\r\n`);
-      return new Promise((resolve) => {
-        waiters.push({
-          resolve,
-          parse() {
-            const a = line();
-            if (!a) return undefined;
-            if (a.l === "END") { buf = buf.subarray(a.n); return 0; }
-            const vlen = Number(a.l.split(" ")[3]);
-            if (buf.length < a.n + vlen + 2 + 5) return undefined;
-            buf = buf.subarray(a.n + vlen + 2 + 5);
-            return 1;
-          },
-        });
-        pump();
-      });
-    },
-    setTime(s) { now = s; },
-    async flush() { await this.get(0); },
-    async stats() {
-      sock.write("stats\r\n");
-      return new Promise((resolve) => {
-        waiters.push({
-          resolve,
-          parse() {
-            const i = buf.indexOf("END\r\n");
-            if (i < 0) return undefined;
-            const text = buf.subarray(0, i).toString();
-            buf = buf.subarray(i + 5);
-            const st = {};
-            for (const l of text.split("\r\n")) { const p = l.split(" "); if (p[0] === "STAT") st[p[1]] = Number(p[2]); }
-            return { curr_items: st.curr_items, bytes: st.bytes, evictions: st.evictions, reclaimed: st.reclaimed,
-              expired_unfetched: st.expired_unfetched, evicted_unfetched: st.evicted_unfetched };
-          },
-        });
-        pump();
-      });
-    },
-    close() { sock.end(); },
-  };
-}
-
-async function withMemcached(fn) {
-  const port = 20000 + Math.floor(Math.random() * 20000);
-  const p = spawn("/usr/bin/memcached", ["-p", String(port), "-l", "127.0.0.1", "-U", "0", ...(process.getuid?.() === 0 ? ["-u", "root"] : []), "-t", "1", "-m", String(MEMORY_MB), "-I", "1m"], { stdio: "ignore" });
-  try {
-    let c;
-    for (let i = 0; i < 100 && !c; i++) {
-      try { c = await memcachedClient(port); } catch { await new Promise((r) => setTimeout(r, 50)); }
-    }
-    if (!c) throw new Error("memcached did not start");
-    const r = await fn(c);
-    r.stats = await c.stats();
-    c.close();
-    return r;
-  } finally {
-    p.kill();
-  }
-}
-
 function withCore(fn) {
   return (async () => { const c = freshCore(); const r = await fn(c); r.stats = c.stats(); return r; })();
 }
@@ -261,20 +169,8 @@ for (const [name, fn] of Object.entries(traces)) {
   result.wasmcached[name] = await withCore(fn);
   console.error(`wasmcached ${name}: ${JSON.stringify(result.wasmcached[name])} (${((Date.now() - t) / 1000).toFixed(1)} s)`);
 }
-if (flag("memcached") && existsSync("/usr/bin/memcached")) {
-  result.memcached = {};
-  const mtraces = { overwrite: traces.overwrite, zipf: traces.zipf, scan: traces.scan };
-  if (flag("memcached-ttl")) mtraces.ttl = (c) => ttl(c, true);
-  for (const [name, fn] of Object.entries(mtraces)) {
-    const t = Date.now();
-    result.memcached[name] = await withMemcached(fn);
-    console.error(`memcached ${name}: ${JSON.stringify(result.memcached[name])} (${((Date.now() - t) / 1000).toFixed(1)} s)`);
-  }
-}
 console.log(JSON.stringify(result, null, 2));
 const w = result.wasmcached;
-const m = result.memcached;
-const vs = (k, f) => (m && m[k] ? ` (memcached ${f(m[k])})` : "");
-console.log(`bench:eviction -m ${MEMORY_MB}: overwrite cold kept ${w.overwrite.cold_kept}/${w.overwrite.cold_items}${vs("overwrite", (r) => `${r.cold_kept}/${r.cold_items}`)}, ` +
-  `ttl cold kept ${w.ttl.cold_kept}/${w.ttl.cold_items}${vs("ttl", (r) => `${r.cold_kept}/${r.cold_items}`)}, ` +
-  `zipf hit ratio ${w.zipf.hit_ratio}${vs("zipf", (r) => r.hit_ratio)}, scan hit ratio ${w.scan.hit_ratio}${vs("scan", (r) => r.hit_ratio)}`);
+console.log(`bench:eviction -m ${MEMORY_MB}: overwrite cold kept ${w.overwrite.cold_kept}/${w.overwrite.cold_items}, ` +
+  `ttl cold kept ${w.ttl.cold_kept}/${w.ttl.cold_items}, ` +
+  `zipf hit ratio ${w.zipf.hit_ratio}, scan hit ratio ${w.scan.hit_ratio}`);
