@@ -3,9 +3,9 @@
 // the host size and format the store through this module.
 
 import { Ctl } from "../shared/control";
-import { storeAttach, storeFormat, storeRegionSize } from "../store/index";
+import { storeAttach, storeFormat, storeRegionSize, storeTick } from "../store/index";
 import { resetSession, S, session, SESSION_SIZE, sState } from "./conn";
-import { instanceInit, maxConns, REGION_SESSIONS, setClock } from "./instance";
+import { instanceInit, maxConns, nowRel, REGION_SESSIONS, setClock } from "./instance";
 import { sessionClosed, sessionData, sessionWritable } from "./session";
 import { outFlush } from "./output";
 import { decStat, incStat, St, writeStats } from "./stats";
@@ -18,11 +18,17 @@ export function app_init(control: usize, core: u32, base: usize, size: usize): i
   const conns = load<u32>(control + Ctl.MAX_CONNS);
   if (size < app_region_size(conns)) return -1;
   instanceInit(control, core, base, conns);
-  return storeAttach(control, core);
+  const r = storeAttach(control, core);
+  attached = r == 0;
+  return r;
 }
+
+let attached = false;
 
 export function app_tick(now_ms: f64): void {
   setClock(now_ms);
+  // a bounded sweep step: expired items leave curr_items/bytes within seconds
+  if (attached) storeTick(nowRel);
 }
 
 export function app_open(conn: u32): i32 {

@@ -11,6 +11,7 @@ import { I_HDR, I_KLEN, I_CAS, I_BITS, BIT_DEAD, BIT_FETCHED, keyEq, itemSizeAt,
 import { segOf, segGen } from "./segtab";
 import { lockVersion, unlockVersionClean, lockWord, unlockWord } from "./lock";
 import { statAdd } from "./stats";
+import { liveLinked, liveUnlinked } from "./live";
 
 const B_NEXT: u32 = 4;
 const B_SLOTS: u32 = 8;
@@ -89,6 +90,7 @@ export function lookup(key: usize, klen: u32, hash64: u64): usize {
 /** Point a free slot (from chainFreeSlot) at a new item. */
 export function linkSlot(slot: usize, tag: u32, ref: usize): void {
   atomic.store<u64>(slot, (<u64>tag << 32) | <u64>ref);
+  liveLinked(ref);
   statAdd(St.CURR_ITEMS, 1);
   statAdd(St.BYTES, itemSizeAt(ref));
 }
@@ -98,6 +100,8 @@ export function replaceSlot(slot: usize, tag: u32, ref: usize): void {
   let old = slotRef(slot);
   atomic.store<u64>(slot, (<u64>tag << 32) | <u64>ref);
   setItemBits(old, BIT_DEAD);
+  liveLinked(ref);
+  liveUnlinked(old);
   statAdd(St.BYTES, <i64>itemSizeAt(ref) - <i64>itemSizeAt(old));
 }
 
@@ -106,6 +110,7 @@ export function unlinkSlot(head: usize, slot: usize): void {
   let old = slotRef(slot);
   atomic.store<u64>(slot, 0);
   setItemBits(old, BIT_DEAD);
+  liveUnlinked(old);
   statAdd(St.CURR_ITEMS, -1);
   statAdd(St.BYTES, -<i64>itemSizeAt(old));
   if (atomic.load<u32>(head + B_NEXT) != 0) releaseEmptyOverflow(head);

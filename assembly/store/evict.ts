@@ -1,10 +1,11 @@
 // Emptying a segment for reuse (allocator lock held). Every item still linked
 // from the index is, under its bucket lock:
 //   expired or flushed      -> unlinked, counted as reclaimed
+//   compacting (`compact`)  -> copied into the re-insertion segment as is
 //   hit since written       -> copied into the re-insertion segment with the
 //                              access bit cleared (FIFO with re-insertion,
 //                              i.e. CLOCK: hot items survive, cold ones go)
-//   otherwise               -> unlinked, counted as an eviction
+//   otherwise (or no room)  -> unlinked, counted as an eviction
 // Then the generation is bumped so readers with handles into it notice.
 import { St } from "./layout";
 import { I_EXPTIME, I_HASH, I_BITS, BIT_ACCESSED, BIT_FETCHED, BIT_DEAD, itemSizeAt } from "./item";
@@ -16,9 +17,10 @@ import { isExpired } from "./clock";
 import { isFlushed } from "./flush";
 import { reinsertSpace, recycle } from "./segments";
 import { gSegSize } from "./layout";
+import { liveLinked } from "./live";
 
 /** False if a bucket lock could not be had: the segment is then left out of use rather than reused under a live link. */
-export function evictSegment(n: u32, now: u32): bool {
+export function evictSegment(n: u32, now: u32, compact: bool): bool {
   let base = segData(n);
   let end = load<u32>(segEntry(n) + S_WPOS);
   if (end > gSegSize) end = gSegSize;
@@ -31,7 +33,7 @@ export function evictSegment(n: u32, now: u32): bool {
       let held = lockVersion(head);
       if (held & 1) return false;
       let slot = chainFindRef(head, it);
-      if (slot != 0) handleLinked(head, slot, it, size, now);
+      if (slot != 0) handleLinked(head, slot, it, size, now, compact);
       unlockVersion(head, held);
     }
     p += size;
@@ -40,7 +42,7 @@ export function evictSegment(n: u32, now: u32): bool {
   return true;
 }
 
-function handleLinked(head: usize, slot: usize, it: usize, size: u32, now: u32): void {
+function handleLinked(head: usize, slot: usize, it: usize, size: u32, now: u32, compact: bool): void {
   let bits = atomic.load<u8>(it + I_BITS);
   if (isFlushed(it, now) || isExpired(atomic.load<u32>(it + I_EXPTIME), now)) {
     statAdd(St.RECLAIMED, 1);
@@ -48,14 +50,17 @@ function handleLinked(head: usize, slot: usize, it: usize, size: u32, now: u32):
     unlinkSlot(head, slot);
     return;
   }
-  if (bits & BIT_ACCESSED) {
+  // compaction keeps every live item (and its access bit); CLOCK keeps the
+  // ones hit since written and gives them a fresh round
+  if (compact || (bits & BIT_ACCESSED)) {
     let dst = reinsertSpace(size);
     if (dst != 0) {
       memory.copy(dst, it, size);
-      store<u8>(dst + I_BITS, bits & ~BIT_ACCESSED);
+      store<u8>(dst + I_BITS, compact ? bits : bits & ~BIT_ACCESSED);
       // same tag, same key: only the address changes; bytes stay the same
       atomic.store<u64>(slot, (atomic.load<u64>(slot) & 0xffffffff00000000) | <u64>dst);
       atomic.or<u8>(it + I_BITS, BIT_DEAD);
+      liveLinked(dst); // the old segment's entry is reset when it is recycled
       return;
     }
   }

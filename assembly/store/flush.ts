@@ -31,6 +31,12 @@ export function isFlushed(it: usize, now: u32): bool {
   return oldestCas != 0 && cas != 0 && cas < oldestCas;
 }
 
+/** oldest_live if a flush is in effect at `now`, else 0 (the sweep's skip test). */
+export function flushOldestLive(now: u32): u32 {
+  let oldestLive = atomic.load<u32>(gCtl + Ctl.FLUSH + F_OLDEST_LIVE);
+  return oldestLive == 0 || oldestLive > now ? 0 : oldestLive;
+}
+
 export function flushReset(): void {
   let p = gCtl + Ctl.FLUSH;
   atomic.store<u64>(p + F_OLDEST_CAS, 0);

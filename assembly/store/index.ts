@@ -18,6 +18,7 @@ import { storeItemSizeOk as storeItemSizeOk_, storeAlloc as storeAlloc_, storeCo
 import { storeFind as storeFind_, storeLastMiss as storeLastMiss_, storeReadOk as storeReadOk_, itemKey as itemKey_, itemKeyLen as itemKeyLen_, itemFlags as itemFlags_, itemValueLen as itemValueLen_, itemValue as itemValue_, itemCas as itemCas_, itemExptime as itemExptime_, storePin as storePin_, storeUnpin as storeUnpin_, storeTouchAccess as storeTouchAccess_ } from "./read";
 import { storeDelta as storeDelta_, storeDeltaResult as storeDeltaResult_ } from "./delta";
 import { storeFlush as storeFlush_ } from "./flush";
+import { storeTick as storeTick_ } from "./sweep";
 import { storeLastCas as storeLastCas_ } from "./write";
 import { storeDeltaExptime as storeDeltaExptime_ } from "./delta";
 import { itemMetaBits as itemMetaBits_, itemTime as itemTime_, storeMarkKeyBinary as storeMarkKeyBinary_, storeClaimWin as storeClaimWin_, storeSetTtl as storeSetTtl_, storeSetTtlPrevious as storeSetTtlPrevious_, storeVivify as storeVivify_, storeVivified as storeVivified_, storeDeleteMeta as storeDeleteMeta_ } from "./meta";
@@ -93,6 +94,10 @@ export function storeDeltaResult(): u64 { return storeDeltaResult_(); }
 export function storeTouch(key: usize, klen: u32, exptime: u32, now: u32): usize { return storeTouch_(key, klen, exptime, now); }
 /** flush_all [delay]: memcached's oldest_live/oldest_cas semantics. `delay` is the wire value (0 = now). */
 export function storeFlush(delay: i64, now: u32): void { storeFlush_(delay, now); }
+
+/** Periodic, from the module's tick (any rate): a bounded step of the sweep that unlinks expired and
+ *  flushed items (counted as reclaimed / expired_unfetched), so curr_items and bytes drop within seconds. */
+export function storeTick(now: u32): void { storeTick_(now); }
 
 // ---- meta commands (memcached 1.6 mg/ms/md/ma/me; meta.ts) ------------------
 /** The CAS of the item this instance published last (ms/ma `c`). */

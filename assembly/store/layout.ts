@@ -4,6 +4,9 @@
 //   header      HDR_SIZE bytes: geometry, allocator state, overflow pool,
 //               stats baseline, then one 64-byte stats line per core
 //   seg table   nseg x 64 B   (generation, pin count, state, FIFO link, fill)
+//   live table  nseg x 16 B   (live bytes, expiry and store-time bounds):
+//               written by writers only, never read by a GET, so it has its
+//               own lines rather than sharing the seg table's
 //   index       nbuckets x 64 B head buckets, then novf x 64 B overflow buckets
 //   items       nseg x segSize (the only bytes counted against -m)
 //   guard       GUARD bytes, so a reader comparing a key at a stale item
@@ -14,6 +17,8 @@ export const STORE_MAGIC: u32 = 0x53544f31; // "STO1"
 export const MAX_CORES: u32 = 64;
 export const LINE: u32 = 64;
 export const GUARD: u32 = 512;
+/** Bytes per segment in the live table. */
+export const LIVE_ENTRY: u32 = 16;
 
 /** Segments are at least this big, and big enough for the largest item. */
 export const SEG_MIN: u32 = 64 << 10;
@@ -39,6 +44,7 @@ export namespace Hdr {
   export const INDEX: u32 = 24;
   export const OVF: u32 = 28;
   export const ITEMS: u32 = 32;
+  export const LIVETAB: u32 = 36;
   // line 1: the allocator (one lock for segment hand-out and the FIFO)
   export const ALLOC_LOCK: u32 = 64;
   export const FREE_HEAD: u32 = 68;  // segment numbers + 1; 0 = none
@@ -75,6 +81,7 @@ export let gNseg: u32 = 0;
 export let gSegShift: u32 = 0;
 export let gSegSize: u32 = 0;
 export let gSegTab: usize = 0;
+export let gLiveTab: usize = 0;
 export let gIndex: usize = 0;
 export let gMask: u32 = 0;
 export let gHashPower: u32 = 0;
@@ -122,6 +129,7 @@ export let geoSegShift: u32 = 0;
 export let geoHashPower: u32 = 0;
 export let geoNovf: u32 = 0;
 export let geoSegTab: u64 = 0;
+export let geoLiveTab: u64 = 0;
 export let geoIndex: u64 = 0;
 export let geoOvf: u64 = 0;
 export let geoItems: u64 = 0;
@@ -135,7 +143,8 @@ export function computeGeometry(itemBytes: u64, itemSizeMax: u32): void {
   geoHashPower = hashPowerFor(itemBytes);
   geoNovf = (<u32>1 << geoHashPower) >> 2; // a quarter: chains past 7 items are common at high load
   geoSegTab = Hdr.SIZE;
-  geoIndex = align(geoSegTab + nseg * LINE, 4096);
+  geoLiveTab = geoSegTab + nseg * LINE;
+  geoIndex = align(geoLiveTab + nseg * LIVE_ENTRY, 4096);
   geoOvf = geoIndex + ((<u64>1 << geoHashPower) << 6);
   geoItems = align(geoOvf + (<u64>geoNovf << 6), 4096);
   geoTotal = geoItems + (nseg << geoSegShift) + GUARD;
@@ -157,6 +166,7 @@ export function attachGlobals(control: usize, core: u32): i32 {
   gMask = (<u32>1 << gHashPower) - 1;
   gNovf = load<u32>(base + Hdr.NOVF);
   gSegTab = base + load<u32>(base + Hdr.SEGTAB);
+  gLiveTab = base + load<u32>(base + Hdr.LIVETAB);
   gIndex = base + load<u32>(base + Hdr.INDEX);
   gOvf = base + load<u32>(base + Hdr.OVF);
   gItems = base + load<u32>(base + Hdr.ITEMS);

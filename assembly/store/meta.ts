@@ -15,6 +15,7 @@ import { segOf, segGen } from "./segtab";
 import { unpinSeg } from "./segments";
 import { lockVersion, unlockVersion, unlockVersionClean } from "./lock";
 import { nextCas } from "./cas";
+import { liveExptime } from "./live";
 import { deadReason, noteSnapshot } from "./read";
 import { findLive, storeAbort, storeAlloc, storeCommit } from "./write";
 import { STORED, NOT_STORED, EXISTS, NOT_FOUND, NO_MEMORY, MODE_ADD, MISS_NONE } from "./results";
@@ -68,6 +69,7 @@ export function storeSetTtl(key: usize, klen: u32, exptime: u32, now: u32): usiz
   if (it != 0 && deadReason(it, now) == MISS_NONE) {
     gPrevExptime = atomic.load<u32>(it + I_EXPTIME);
     atomic.store<u32>(it + I_EXPTIME, exptime);
+    liveExptime(it, exptime); // keeps the segment's expiry bounds covering it
     noteSnapshot(it, segGen(segOf(it)));
   } else {
     it = 0;

@@ -1,14 +1,16 @@
 // Item memory: fixed-size segments. Each core appends into its own open
 // segment (no contention on the data path); a full segment is sealed onto a
-// global FIFO; when no segment is free the allocator evicts the oldest
-// unpinned sealed one (evict.ts) synchronously, so a store never fails
-// because memory is full. One allocator lock covers the free list, the FIFO
+// global FIFO; when no segment is free the allocator reclaims a sealed one
+// (takeVictim: dead or expired first, then compaction, then the oldest;
+// evict.ts empties it) synchronously, so a store never fails because memory
+// is full. One allocator lock covers the free list, the FIFO
 // and the re-insertion segment; it is only taken once per segment hand-out.
 // Lock order: allocator, then bucket (eviction locks buckets), never reverse.
 import { gBase, gNseg, gSegSize, Hdr } from "./layout";
 import { segEntry, segData, segOf, S_GEN, S_PIN, S_STATE, S_NEXT, S_WPOS, SEG_FREE, SEG_OPEN, SEG_SEALED, SEG_EVICTING } from "./segtab";
 import { lockWord, unlockWord } from "./lock";
 import { evictSegment } from "./evict";
+import { liveReset, liveBytes, liveExpMax } from "./live";
 
 /** Keep one empty spare for re-insertion only when the store has this many segments. */
 const SPARE_MIN_SEGS: u32 = 8;
@@ -24,6 +26,7 @@ export function formatSegments(): void {
     let e = segEntry(n);
     memory.fill(e, 0, 64);
     store<u32>(e + S_NEXT, n + 1 < gNseg ? n + 2 : 0);
+    liveReset(n);
   }
   store<u32>(hdr(Hdr.FREE_HEAD), gNseg ? 1 : 0);
   store<u32>(hdr(Hdr.FIFO_HEAD), 0);
@@ -34,6 +37,10 @@ export function formatSegments(): void {
 }
 
 export function resetInstance(): void { gOpen = 0; gOpenPos = 0; }
+
+/** This core's open segment (number + 1; 0 = none) and its fill: the sweep walks it too. */
+export function openSeg(): u32 { return gOpen; }
+export function openPos(): u32 { return gOpenPos; }
 
 // ---- under the allocator lock ----------------------------------------------
 function popFree(): u32 {
@@ -55,25 +62,78 @@ export function sealLocked(n: u32, wpos: u32): void {
   store<u32>(hdr(Hdr.FIFO_TAIL), n + 1);
 }
 
-/** Remove and return (number + 1) the oldest sealed segment nobody pins, marked EVICTING. */
-function takeVictim(): u32 {
+/** Mark `cur` EVICTING and take it off the FIFO (`prev` before it) unless somebody pins it. */
+function claim(cur: u32, prev: u32): bool {
+  let e = segEntry(cur - 1);
+  // EVICTING before reading the pin count; storePin adds before reading the
+  // state: one of the two always sees the other
+  atomic.store<u32>(e + S_STATE, SEG_EVICTING);
+  if (atomic.load<u32>(e + S_PIN) != 0) { atomic.store<u32>(e + S_STATE, SEG_SEALED); return false; }
+  let next = load<u32>(e + S_NEXT);
+  if (prev == 0) store<u32>(hdr(Hdr.FIFO_HEAD), next);
+  else store<u32>(segEntry(prev - 1) + S_NEXT, next);
+  if (load<u32>(hdr(Hdr.FIFO_TAIL)) == cur) store<u32>(hdr(Hdr.FIFO_TAIL), prev);
+  return true;
+}
+
+/** Bytes re-insertion can take before it must evict: the rest of REINS plus the spare. */
+function reinsertRoom(): u32 {
+  let room: u32 = 0;
+  let r = load<u32>(hdr(Hdr.REINS));
+  if (r != 0) {
+    let w = load<u32>(segEntry(r - 1) + S_WPOS);
+    if (w < gSegSize) room = gSegSize - w;
+  }
+  if (load<u32>(hdr(Hdr.SPARE)) != 0) room += gSegSize;
+  return room;
+}
+
+/** Whether the last victim is to be compacted (every live item kept) rather than CLOCK-evicted. */
+let gCompact = false;
+
+/**
+ * Remove and return (number + 1) a sealed segment nobody pins, marked
+ * EVICTING, chosen so that dead bytes go before live items:
+ *   1. the oldest one with nothing live, or whose items have all expired;
+ *   2. else the one with the fewest live bytes, if at most 3/4 live and
+ *      re-insertion has room for them all: compacted (gCompact);
+ *   3. else the oldest (CLOCK: evictSegment keeps items hit since written).
+ * The live table is a hint; evictSegment checks every item under its lock.
+ */
+function takeVictim(now: u32): u32 {
+  gCompact = false;
   let prev: u32 = 0;
   let cur = load<u32>(hdr(Hdr.FIFO_HEAD));
+  let best: u32 = 0;
+  let bestPrev: u32 = 0;
+  let bestLive: u32 = u32.MAX_VALUE;
+  // one pass over the FIFO (bounded by the segment count): reads only the
+  // live table and pin counts
   for (let i: u32 = 0; i < gNseg && cur != 0; i++) {
-    let e = segEntry(cur - 1);
-    let next = load<u32>(e + S_NEXT);
-    // EVICTING before reading the pin count; storePin adds before reading the
-    // state: one of the two always sees the other
-    atomic.store<u32>(e + S_STATE, SEG_EVICTING);
+    let n = cur - 1;
+    let e = segEntry(n);
     if (atomic.load<u32>(e + S_PIN) == 0) {
-      if (prev == 0) store<u32>(hdr(Hdr.FIFO_HEAD), next);
-      else store<u32>(segEntry(prev - 1) + S_NEXT, next);
-      if (load<u32>(hdr(Hdr.FIFO_TAIL)) == cur) store<u32>(hdr(Hdr.FIFO_TAIL), prev);
-      return cur;
+      let live = liveBytes(n);
+      let expMax = liveExpMax(n);
+      if (live == 0 || expMax <= now) {
+        // compact: an item linked after the table was read is still kept
+        if (claim(cur, prev)) { gCompact = true; return cur; }
+      } else if (live < bestLive) {
+        best = cur; bestPrev = prev; bestLive = live;
+      }
     }
-    atomic.store<u32>(e + S_STATE, SEG_SEALED);
     prev = cur;
-    cur = next;
+    cur = load<u32>(e + S_NEXT);
+  }
+  if (best != 0 && <u64>bestLive * 4 <= <u64>gSegSize * 3 && bestLive <= reinsertRoom()) {
+    if (claim(best, bestPrev)) { gCompact = true; return best; }
+  }
+  prev = 0;
+  cur = load<u32>(hdr(Hdr.FIFO_HEAD));
+  for (let i: u32 = 0; i < gNseg && cur != 0; i++) {
+    if (claim(cur, prev)) return cur;
+    prev = cur;
+    cur = load<u32>(segEntry(cur - 1) + S_NEXT);
   }
   return 0;
 }
@@ -84,10 +144,14 @@ function takeSegment(now: u32): u32 {
   // set the re-insertion spare aside before the free list runs dry, so the
   // first eviction can already keep hot items
   if (load<u32>(hdr(Hdr.SPARE)) == 0 && gNseg >= SPARE_MIN_SEGS) store<u32>(hdr(Hdr.SPARE), popFree());
+  // a compaction that used up the spare may refill it once per call; after
+  // that the segment goes to the caller, so big items that fragment the
+  // re-insertion space cannot keep this loop from handing one out
+  let refilledByCompaction = false;
   for (let i: u32 = 0; i < limit; i++) {
     let n = popFree();
     if (n != 0) return n;
-    let v = takeVictim();
+    let v = takeVictim(now);
     if (v == 0) {
       let s = load<u32>(hdr(Hdr.SPARE));
       if (s != 0) { store<u32>(hdr(Hdr.SPARE), 0); return s; }
@@ -98,8 +162,10 @@ function takeSegment(now: u32): u32 {
       sealLocked(r - 1, load<u32>(segEntry(r - 1) + S_WPOS));
       continue;
     }
-    if (!evictSegment(v - 1, now)) continue; // could not empty it: leave it out of use
-    if (load<u32>(hdr(Hdr.SPARE)) == 0 && gNseg >= SPARE_MIN_SEGS) {
+    let compacted = gCompact;
+    if (!evictSegment(v - 1, now, compacted)) continue; // could not empty it: leave it out of use
+    if (load<u32>(hdr(Hdr.SPARE)) == 0 && gNseg >= SPARE_MIN_SEGS && !(compacted && refilledByCompaction)) {
+      if (compacted) refilledByCompaction = true;
       store<u32>(hdr(Hdr.SPARE), v);
       continue;
     }
@@ -132,6 +198,7 @@ export function reinsertSpace(size: u32): usize {
 export function recycle(n: u32): void {
   let e = segEntry(n);
   atomic.add<u32>(e + S_GEN, 1);
+  liveReset(n);
   store<u32>(e + S_WPOS, 0);
   atomic.store<u32>(e + S_STATE, SEG_FREE);
 }

@@ -1,9 +1,10 @@
 // Sizing, formatting and attaching the store region.
 import { Ctl } from "../shared/control";
-import { STORE_MAGIC, Hdr, computeGeometry, attachGlobals, geoNseg, geoSegShift, geoHashPower, geoNovf, geoSegTab, geoIndex, geoOvf, geoItems, geoTotal } from "./layout";
+import { STORE_MAGIC, Hdr, computeGeometry, attachGlobals, geoNseg, geoSegShift, geoHashPower, geoNovf, geoSegTab, geoLiveTab, geoIndex, geoOvf, geoItems, geoTotal } from "./layout";
 import { formatIndex } from "./buckets";
 import { formatSegments, resetInstance } from "./segments";
 import { flushReset } from "./flush";
+import { sweepReset } from "./sweep";
 
 /** Largest region a 32-bit memory can place. */
 const REGION_MAX: u64 = 0xffff0000;
@@ -28,6 +29,7 @@ export function storeFormat(control: usize): i32 {
   store<u32>(base + Hdr.HASH_POWER, geoHashPower);
   store<u32>(base + Hdr.NOVF, geoNovf);
   store<u32>(base + Hdr.SEGTAB, <u32>geoSegTab);
+  store<u32>(base + Hdr.LIVETAB, <u32>geoLiveTab);
   store<u32>(base + Hdr.INDEX, <u32>geoIndex);
   store<u32>(base + Hdr.OVF, <u32>geoOvf);
   store<u32>(base + Hdr.ITEMS, <u32>geoItems);
@@ -37,6 +39,7 @@ export function storeFormat(control: usize): i32 {
   formatIndex(<u32>1 << geoHashPower);
   flushReset();
   resetInstance();
+  sweepReset();
   return 0;
 }
 
@@ -44,5 +47,6 @@ export function storeAttach(control: usize, core: u32): i32 {
   let r = attachGlobals(control, core);
   if (r != 0) return r;
   resetInstance();
+  sweepReset();
   return 0;
 }

@@ -9,6 +9,7 @@ import { segOf, segGen } from "./segtab";
 import { reserve, unpinSeg } from "./segments";
 import { lockVersion, unlockVersion, unlockVersionClean } from "./lock";
 import { statAdd } from "./stats";
+import { liveExptime } from "./live";
 import { nextCas } from "./cas";
 import { deadReason, noteSnapshot, noteMiss } from "./read";
 import { STORED, NOT_STORED, EXISTS, NOT_FOUND, NO_MEMORY, MODE_ADD, MODE_REPLACE, MODE_APPEND, MODE_PREPEND, MODE_CAS, MODE_CAS_STALE, MISS_NONE } from "./results";
@@ -186,6 +187,7 @@ export function storeTouch(key: usize, klen: u32, exptime: u32, now: u32): usize
     return 0;
   }
   atomic.store<u32>(it + I_EXPTIME, exptime);
+  liveExptime(it, exptime); // a later exptime must keep the segment from looking expired
   setItemBits(it, BIT_ACCESSED | BIT_FETCHED);
   noteSnapshot(it, segGen(segOf(it)));
   unlockVersion(head, held);

@@ -9,7 +9,7 @@
 // so a reader can tell a complete value from a torn or foreign one.
 import {
   storeRegionSize, storeFormat, storeAttach, storeAlloc, storeCommit, storeFind, storeReadOk, storeDelete,
-  storeDelta, storeDeltaResult, itemValue, itemValueLen, itemCas, statBytes, statEvictions, storeTouchAccess, storePin, storeUnpin,
+  storeDelta, storeDeltaResult, storeTick, itemValue, itemValueLen, itemCas, statBytes, statEvictions, storeTouchAccess, storePin, storeUnpin,
   STORED, DELTA_OK, MODE_SET, MODE_ADD, MODE_APPEND,
 } from "../index";
 
@@ -109,7 +109,8 @@ function valid(copy: usize, vlen: u32, id: u32, writers: u32): bool {
 
 /**
  * `ops` random operations on keys [0, nkeys): 50% get (value checked), 35% set,
- * 5% add, 5% delete, 5% incr of the shared counter; and maxAppends appends
+ * 5% add, 5% delete, 5% incr of the shared counter (a quarter of the sets with
+ * a 2 s TTL, the clock advancing, storeTick every 256 operations); and maxAppends appends
  * of (writer, seq) to the shared log, evenly spread. CAS values of this
  * instance's successful sets are logged at casLog (u64 each).
  */
@@ -123,6 +124,11 @@ export function h_stress(writer: u32, writers: u32, ops: u32, nkeys: u32, maxVle
   let incrs: u32 = 0;
   let appendEvery = maxAppends ? ops / maxAppends : ops + 1;
   for (let seq: u32 = 0; seq < ops; seq++) {
+    // the clock advances a second every 20,000 operations, so the short-TTL
+    // sets below expire and the sweep (storeTick) unlinks them while every
+    // other instance reads, writes and evicts
+    now = 100 + seq / 20000;
+    if ((seq & 255) == 0) storeTick(now);
     // appends spread over the whole run, so the log stays recently written
     if (seq % appendEvery == 0 && appends < maxAppends) {
       store<u32>(scratch + 128, LOG_KEY);
@@ -153,7 +159,7 @@ export function h_stress(writer: u32, writers: u32, ops: u32, nkeys: u32, maxVle
       else { hits++; storeTouchAccess(it); }
     } else if (r < 90) {
       let vlen: u32 = 16 + rand() % (maxVlen - 16);
-      let it = storeAlloc(keyBuf, klen, 0, 0, vlen, now);
+      let it = storeAlloc(keyBuf, klen, 0, r < 60 ? now + 2 : 0, vlen, now);
       if (it == 0) { errSetFail++; continue; }
       let p = itemValue(it);
       store<u32>(p, id);
