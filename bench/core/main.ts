@@ -55,6 +55,12 @@ function runThread(t: ThreadInit): PairResult {
   return runPair(s, c);
 }
 
+/** Resolves when `n` threads have checked in at the gate (bounded: a minute). */
+async function workersReady(start: Int32Array, n: number): Promise<void> {
+  for (let i = 0; i < 6000 && Atomics.load(start, 0) < n; i++) await new Promise((r) => setTimeout(r, 10));
+  if (Atomics.load(start, 0) < n) throw new Error(`bench:core: ${n - Atomics.load(start, 0)} worker(s) not ready after 60 s`);
+}
+
 function summarise(r: PairResult) {
   const perReq = (ns: number) => Number((ns / Math.max(1, r.requests)).toFixed(1));
   return {
@@ -71,12 +77,13 @@ async function main(o: Options): Promise<void> {
   const self = fileURLToPath(import.meta.url);
   const workers = Array.from({ length: o.threads - 1 }, (_, i) =>
     new Promise<PairResult>((resolve, reject) => {
-      const w = new Worker(self, { workerData: { opts: o, sm, core: i + 1, start } satisfies ThreadInit, execArgv: ["--no-liftoff"] });
+      const w = new Worker(self, { workerData: { opts: o, sm, core: i + 1, start } satisfies ThreadInit });
       w.once("message", resolve);
       w.once("error", reject);
     }));
-  // the workers are threads of their own: the main thread's pair runs (and blocks) beside them
-  const mine = Promise.resolve().then(() => runThread({ opts: o, sm, core: 0, start }));
+  // The main thread's pair blocks once it runs, so it starts only when every worker is ready
+  // (a worker that failed to start is reported, not waited for at the gate).
+  const mine = workersReady(start, o.threads - 1).then(() => runThread({ opts: o, sm, core: 0, start }));
   const results = await Promise.all([mine, ...workers]);
   const threads = results.map(summarise);
   const requests = threads.reduce((n, t) => n + t.requests, 0);
