@@ -188,6 +188,7 @@ export interface NetstackExports {
   net_tx_desc(): number;
   net_frame_buffers(): number;
   net_app_slot(): number;
+  net_app_peek(on: number): void;
   net_poll(rxCount: number, txAvail: number, nowMs: number): number;
   net_poll_at(): number;
   net_announce(): void;
@@ -210,7 +211,7 @@ export interface NetstackExports {
 }
 
 const NETSTACK_FUNCS = [
-  "net_region_size", "net_init", "net_rx_desc", "net_tx_desc", "net_frame_buffers", "net_app_slot", "net_poll",
+  "net_region_size", "net_init", "net_rx_desc", "net_tx_desc", "net_frame_buffers", "net_app_slot", "net_app_peek", "net_poll",
   "net_poll_at", "net_announce", "net_connect", "net_shutdown", "net_pending_tx", "net_attach", "net_counter_count", "net_counter",
   "net_counter_name",
   "tx_reserve", "tx_avail", "tx_commit", "conn_close", "static_end",
@@ -218,6 +219,8 @@ const NETSTACK_FUNCS = [
 
 /** The protocol module's exports, in the order the stack expects them from net_app_slot() on. */
 export const NETSTACK_APP_SLOTS = ["app_open", "app_data", "app_writable", "app_closed", "app_tick"] as const;
+/** An optional export in the slot after them: the burst preview (docs/protocol-modules.md). */
+const NETSTACK_PEEK = "app_peek";
 
 export interface NetModuleSet {
   readonly appName: string;
@@ -259,5 +262,14 @@ export function instantiateNetstack(memory: WebAssembly.Memory, mods: NetModuleS
     }
     table.set(slot + i, (app as unknown as Record<string, unknown>)[name] as never);
   });
+  const peek = (app as unknown as Record<string, unknown>)[NETSTACK_PEEK];
+  if (typeof peek === "function") {
+    const at = slot + NETSTACK_APP_SLOTS.length;
+    if (table.length <= at || table.get(at) !== null) {
+      throw new ModuleError("ERR_WASM_ABI", `${NETSTACK_FILE}: table slot ${at} for ${NETSTACK_PEEK} is missing or taken (build it with --tableBase 8)`);
+    }
+    table.set(at, peek as never);
+    netstack.net_app_peek(1);
+  }
   return { netstack, app };
 }

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Device } from "../host/devices/device.js";
 import { type FaultConfig, FaultInjector } from "../host/devices/faults.js";
 import { memLink } from "../host/devices/memlink.js";
-import { type AppExports, loadNetModules } from "../host/modules.js";
+import { type AppExports, NETSTACK_APP_SLOTS, loadNetModules } from "../host/modules.js";
 import { CLIENT, SERVER, type Side, T0, buildModules, counter, counters, makeSide, nextDue, step } from "./support/netpair.js";
 
 const CONNS = 4;
@@ -120,6 +120,16 @@ describe("netstack over an in-memory link", () => {
     expect(pusherState(other).mismatches).toBe(0);
     expect(other.hash).not.toBe(first.hash);
   }, 60_000);
+
+  it("puts a module's optional app_peek in the slot after its five, and only a module that has one", () => {
+    const [a, b] = memLink();
+    const mc = makeSide(loadNetModules(dir, join(dir, "memcached.wasm")), SERVER, PORT, b, { conns: CONNS });
+    const echo = makeSide(loadNetModules(dir, join(dir, "echo.wasm")), CLIENT, 0, a, { conns: CONNS });
+    const at = mc.net.net_app_slot() + NETSTACK_APP_SLOTS.length;
+    expect(typeof (mc.app as unknown as Record<string, unknown>).app_peek).toBe("function");
+    expect(mc.net.table.get(at)).toBe((mc.app as unknown as Record<string, unknown>).app_peek);
+    expect(echo.net.table.get(at)).toBeNull();
+  });
 
   it("serves memcached: a set and a get through the stack (with faults)", () => {
     const value = Buffer.alloc(50_000, 0).map((_, i) => 97 + (i % 26));

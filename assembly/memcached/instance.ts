@@ -4,7 +4,8 @@
 // This instance's private region (from app_init):
 //   [0, 512)        per-core counters (stats.ts), u64 each
 //   [512, 1024)     scratch: the token table of the line being parsed
-//   [1024, ...)     one session record per connection slot (session.ts)
+//   [1024, 1536)    the key hashes of the burst being warmed (warm.ts)
+//   [1536, ...)     one session record per connection slot (session.ts)
 // Every core's region has the same layout, at the same offset inside its
 // core region, so core k's counters sit at base + (k - core) * CORE_STRIDE.
 
@@ -12,7 +13,8 @@ import { Ctl } from "../shared/control";
 
 export const REGION_STATS: usize = 0;
 export const REGION_TOKENS: usize = 512;
-export const REGION_SESSIONS: usize = 1024;
+export const REGION_WARM: usize = 1024;
+export const REGION_SESSIONS: usize = 1536;
 
 export let ctl: usize = 0;        // control block
 export let core: u32 = 0;         // this instance's core number

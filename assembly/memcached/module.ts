@@ -5,6 +5,7 @@
 import { Ctl } from "../shared/control";
 import { storeAttach, storeFormat, storeRegionSize, storeTick } from "../store/index";
 import { resetSession, S, session, SESSION_SIZE, sState } from "./conn";
+import { warmBurst } from "./warm";
 import { instanceInit, maxConns, nowRel, REGION_SESSIONS, setClock } from "./instance";
 import { sessionClosed, sessionData, sessionWritable } from "./session";
 import { outFlush } from "./output";
@@ -47,6 +48,9 @@ export function app_data(conn: u32, ptr: usize, len: u32): u32 {
   outFlush(); // the replies written go to the transport in one commit
   return used;
 }
+
+/** Ahead of a burst (the stack's optional hint): warm the store for the keys its frames name. */
+export function app_peek(list: usize, n: u32): void { warmBurst(list, n); }
 
 export function app_writable(conn: u32): void {
   if (conn >= maxConns) return;

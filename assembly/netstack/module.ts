@@ -7,7 +7,8 @@
 // The protocol module's exports are called with call_indirect through this
 // module's exported function table: the host puts them in slots
 // [APP_SLOT, APP_SLOT + 5) in the order app_open, app_data, app_writable,
-// app_closed, app_tick (net_app_slot() says where). Build with
+// app_closed, app_tick (net_app_slot() says where), and app_peek, which a
+// module may leave out, in APP_SLOT + 5 (then net_app_peek(1)). Build with
 // `--exportTable --tableBase 8` so those slots exist and are free.
 //
 // One instance per core. Everything lives in the core's region (given to
@@ -17,6 +18,7 @@
 //   device     rx_desc, tx_desc (BURST_MAX x [addr, len] each), then 2 x BURST_MAX
 //              copy buffers of FRAME_CAP bytes (rx first): host/devices DeviceRegion's layout
 //   names      counter names, NAME_SLOT bytes each
+//   peek list  BURST_MAX x [payload address, length] for app_peek (peek.ts)
 //   conn marks one byte per connection (ConnMark)
 //   iface      assembly/net/iface
 //   tcp        assembly/net/tcp (rings of RX_RING / TX_RING bytes per connection)
@@ -35,6 +37,7 @@ import { linkCommit } from "../net/iface/output";
 import { CF } from "../net/tcp/conn";
 import { reasonName } from "../net/wire/reasons";
 import { drainBegin, heldFrames } from "./drain";
+import { peekList } from "./peek";
 import { NAME_SLOT, tcpCounterName, writeName } from "./names";
 
 /** First table slot of the protocol module's exports (the host fills it; see net_app_slot). */
@@ -45,6 +48,7 @@ namespace Slot {
   export const WRITABLE: u32 = APP_SLOT + 2;
   export const CLOSED: u32 = APP_SLOT + 3;
   export const TICK: u32 = APP_SLOT + 4;
+  export const PEEK: u32 = APP_SLOT + 5;
 }
 
 /** Per-connection receive and send rings (powers of two; each has up to 8 KiB of slack beside it). */
@@ -66,6 +70,9 @@ const COUNTERS: u32 = IfCtr.COUNT + Ctr.COUNT;
 
 let gDevice: usize = 0;
 let gNames: usize = 0;
+let gPeekList: usize = 0;
+/** The module exports app_peek and the host put it in Slot.PEEK. */
+let gPeekOn = false;
 let gMarks: usize = 0;
 let gIface: usize = 0;
 let gTcp: usize = 0;
@@ -77,6 +84,7 @@ let gNowMs: f64 = -1;
 @inline function align64(n: usize): usize { return (n + 63) & ~(<usize>63); }
 @inline function deviceBytes(): usize { return <usize>2 * BURST_MAX * DESC_SIZE + <usize>2 * BURST_MAX * FRAME_CAP; }
 @inline function namesBytes(): usize { return align64(<usize>COUNTERS * NAME_SLOT); }
+@inline function peekBytes(): usize { return align64(<usize>BURST_MAX * 8); }
 @inline function marksBytes(maxConns: u32): usize { return align64(<usize>maxConns); }
 
 // ---- the host side ------------------------------------------------------------------
@@ -85,7 +93,7 @@ let gNowMs: f64 = -1;
 const MAX_CONNS_LIMIT: u32 = 50000;
 
 @inline function fixedBytes(maxConns: u32): usize {
-  return deviceBytes() + namesBytes() + marksBytes(maxConns) + align64(ifaceSize());
+  return deviceBytes() + namesBytes() + peekBytes() + marksBytes(maxConns) + align64(ifaceSize());
 }
 
 /** Bytes of core-private region for max_conns connections (a multiple of 64); 0xFFFFFFC0 if over 4 GiB. */
@@ -141,7 +149,8 @@ function bind(base: usize, maxConns: u32): void {
   gMax = maxConns;
   gDevice = base;
   gNames = base + deviceBytes();
-  gMarks = gNames + namesBytes();
+  gPeekList = gNames + namesBytes();
+  gMarks = gPeekList + peekBytes();
   gIface = gMarks + marksBytes(maxConns);
   gTcp = gIface + align64(ifaceSize());
 }
@@ -164,6 +173,8 @@ export function net_tx_desc(): usize { return gDevice + <usize>BURST_MAX * DESC_
 export function net_frame_buffers(): usize { return gDevice + <usize>2 * BURST_MAX * DESC_SIZE; }
 /** First function-table slot the host fills with the protocol module's exports (see the header). */
 export function net_app_slot(): u32 { return APP_SLOT; }
+/** The host put the module's app_peek in slot net_app_slot() + 5: call it ahead of each burst of two or more frames. */
+export function net_app_peek(on: u32): void { gPeekOn = on != 0; }
 
 /**
  * One burst (docs/net-device.md): rx_count received frames, tx_avail offered
@@ -176,7 +187,13 @@ export function net_poll(rxCount: u32, txAvail: u32, nowMs: f64): u32 {
     ifaceSetNow(gIface, now());
     call_indirect<void>(Slot.TICK, nowMs);
   }
-  return ifacePoll(gIface, net_rx_desc(), min(rxCount, BURST_MAX), net_tx_desc(), min(txAvail, BURST_MAX), now());
+  let rx = min(rxCount, BURST_MAX);
+  // one frame has no other request's misses to overlap with
+  if (gPeekOn && rx > 1) {
+    let n = peekList(net_rx_desc(), rx, gPeekList);
+    if (n > 1) call_indirect<void>(Slot.PEEK, gPeekList, n);
+  }
+  return ifacePoll(gIface, net_rx_desc(), rx, net_tx_desc(), min(txAvail, BURST_MAX), now());
 }
 
 @inline function now(): u64 { return gNowMs > 0 ? <u64>gNowMs : 0; }

@@ -203,3 +203,21 @@ export function formatIndex(nbuckets: u32): void {
   store<u32>(gBase + Hdr.OVF_FREE, gNovf ? 1 : 0);
   store<u32>(gBase + Hdr.OVF_LOCK, 0);
 }
+
+// ---- warming (no lock, no write: hints only) --------------------------------
+/** Reads the head bucket a lookup of `hash64` starts at, so its line is on the
+ *  way in while other keys are hashed; returns a word for the caller to sink. */
+export function warmBucket(hash64: u64): u32 { return load<u32>(headFor(<u32>hash64) + B_SLOTS); }
+
+/** Reads the first line of the head bucket's item whose tag matches (the key
+ *  compare's line); 0 when none does. A racing writer only makes it useless. */
+export function warmItem(hash64: u64): u32 {
+  let head = headFor(<u32>hash64);
+  let tag = <u32>(hash64 >> 32);
+  for (let i: u32 = 0; i < SLOTS; i++) {
+    let s = load<u64>(head + B_SLOTS + (i << 3));
+    let r = <u32>s;
+    if (r != 0 && <u32>(s >> 32) == tag && validRef(r)) return load<u32>(<usize>r);
+  }
+  return 0;
+}

@@ -19,6 +19,8 @@ import { storeFind as storeFind_, storeLastMiss as storeLastMiss_, storeReadOk a
 import { storeDelta as storeDelta_, storeDeltaResult as storeDeltaResult_ } from "./delta";
 import { storeFlush as storeFlush_ } from "./flush";
 import { storeTick as storeTick_ } from "./sweep";
+import { hashKey as hashKey_ } from "./hash";
+import { warmBucket as warmBucket_, warmItem as warmItem_ } from "./buckets";
 import { storeLastCas as storeLastCas_ } from "./write";
 import { storeDeltaExptime as storeDeltaExptime_ } from "./delta";
 import { itemMetaBits as itemMetaBits_, itemTime as itemTime_, storeMarkKeyBinary as storeMarkKeyBinary_, storeClaimWin as storeClaimWin_, storeSetTtl as storeSetTtl_, storeSetTtlPrevious as storeSetTtlPrevious_, storeVivify as storeVivify_, storeVivified as storeVivified_, storeDeleteMeta as storeDeleteMeta_ } from "./meta";
@@ -98,6 +100,14 @@ export function storeFlush(delay: i64, now: u32): void { storeFlush_(delay, now)
 /** Periodic, from the module's tick (any rate): a bounded step of the sweep that unlinks expired and
  *  flushed items (counted as reclaimed / expired_unfetched), so curr_items and bytes drop within seconds. */
 export function storeTick(now: u32): void { storeTick_(now); }
+
+// ---- warming: hints ahead of a burst (no lock, no shared write) ----------------
+/** The key's 64-bit hash, as the store's lookups compute it. */
+export function storeHash(key: usize, klen: u32): u64 { return hashKey_(key, klen); }
+/** Read the index bucket a lookup of `hash` starts at (a word to sink, so the load stays). */
+export function storeWarmBucket(hash: u64): u32 { return warmBucket_(hash); }
+/** Read the first line of the item the bucket's tag points at (after storeWarmBucket of the burst). */
+export function storeWarmItem(hash: u64): u32 { return warmItem_(hash); }
 
 // ---- meta commands (memcached 1.6 mg/ms/md/ma/me; meta.ts) ------------------
 /** The CAS of the item this instance published last (ms/ma `c`). */
