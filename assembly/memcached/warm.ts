@@ -8,7 +8,7 @@
 // Hints only: nothing is parsed for real, nothing is written but this
 // instance's own scratch, and anything unexpected is skipped.
 
-import { storeHash, storeWarmBucket, storeWarmItem } from "../store/index";
+import { storeHash, storeWarm } from "../store/index";
 import { base, REGION_WARM } from "./instance";
 import { KEY_MAX_LENGTH } from "./parse";
 
@@ -49,16 +49,9 @@ function keyHash(p: usize, n: u32): u64 {
 export function warmBurst(list: usize, n: u32): void {
   const hashes = base + REGION_WARM;
   const count = n < WARM_MAX ? n : WARM_MAX;
-  let acc: u32 = 0;
   for (let i: u32 = 0; i < count; i++) {
     const e = list + (<usize>i << 3);
-    const h = keyHash(<usize>load<u32>(e), load<u32>(e, 4));
-    store<u64>(hashes + (<usize>i << 3), h);
-    if (h != 0) acc ^= storeWarmBucket(h);
+    store<u64>(hashes + (<usize>i << 3), keyHash(<usize>load<u32>(e), load<u32>(e, 4)));
   }
-  for (let i: u32 = 0; i < count; i++) {
-    const h = load<u64>(hashes + (<usize>i << 3));
-    if (h != 0) acc ^= storeWarmItem(h);
-  }
-  sink ^= acc;
+  sink ^= storeWarm(hashes, count);
 }

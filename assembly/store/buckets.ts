@@ -204,20 +204,37 @@ export function formatIndex(nbuckets: u32): void {
   store<u32>(gBase + Hdr.OVF_LOCK, 0);
 }
 
-// ---- warming (no lock, no write: hints only) --------------------------------
-/** Reads the head bucket a lookup of `hash64` starts at, so its line is on the
- *  way in while other keys are hashed; returns a word for the caller to sink. */
-export function warmBucket(hash64: u64): u32 { return load<u32>(headFor(<u32>hash64) + B_SLOTS); }
+// ---- warming (no lock, no write but the caller's array: hints only) ---------
+/** Warms the lines lookups of n key hashes will read: every head bucket in one
+ *  tight pass (their misses overlap), then the tagged item of each. The hashes
+ *  at `hashes` (u64 each, 0 = none) are overwritten with item addresses.
+ *  Returns a word for the caller to sink, so the loads stay. */
+export function warmBatch(hashes: usize, n: u32): u32 {
+  let acc: u32 = 0;
+  for (let i: u32 = 0; i < n; i++) {
+    let h = load<u64>(hashes + (<usize>i << 3));
+    if (h != 0) acc ^= load<u32>(headFor(<u32>h) + B_SLOTS);
+  }
+  for (let i: u32 = 0; i < n; i++) {
+    let e = hashes + (<usize>i << 3);
+    let h = load<u64>(e);
+    store<u64>(e, h != 0 ? <u64>taggedRef(h) : 0);
+  }
+  for (let i: u32 = 0; i < n; i++) {
+    let r = <usize>load<u64>(hashes + (<usize>i << 3));
+    if (r != 0) acc ^= load<u32>(r);
+  }
+  return acc;
+}
 
-/** Reads the first line of the head bucket's item whose tag matches (the key
- *  compare's line); 0 when none does. A racing writer only makes it useless. */
-export function warmItem(hash64: u64): u32 {
+/** The first item in the head bucket whose tag matches (no key compare), or 0. */
+function taggedRef(hash64: u64): usize {
   let head = headFor(<u32>hash64);
   let tag = <u32>(hash64 >> 32);
   for (let i: u32 = 0; i < SLOTS; i++) {
     let s = load<u64>(head + B_SLOTS + (i << 3));
     let r = <u32>s;
-    if (r != 0 && <u32>(s >> 32) == tag && validRef(r)) return load<u32>(<usize>r);
+    if (r != 0 && <u32>(s >> 32) == tag && validRef(r)) return <usize>r;
   }
   return 0;
 }

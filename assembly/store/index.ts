@@ -20,7 +20,7 @@ import { storeDelta as storeDelta_, storeDeltaResult as storeDeltaResult_ } from
 import { storeFlush as storeFlush_ } from "./flush";
 import { storeTick as storeTick_ } from "./sweep";
 import { hashKey as hashKey_ } from "./hash";
-import { warmBucket as warmBucket_, warmItem as warmItem_ } from "./buckets";
+import { warmBatch as warmBatch_ } from "./buckets";
 import { storeLastCas as storeLastCas_ } from "./write";
 import { storeDeltaExptime as storeDeltaExptime_ } from "./delta";
 import { itemMetaBits as itemMetaBits_, itemTime as itemTime_, storeMarkKeyBinary as storeMarkKeyBinary_, storeClaimWin as storeClaimWin_, storeSetTtl as storeSetTtl_, storeSetTtlPrevious as storeSetTtlPrevious_, storeVivify as storeVivify_, storeVivified as storeVivified_, storeDeleteMeta as storeDeleteMeta_ } from "./meta";
@@ -104,10 +104,9 @@ export function storeTick(now: u32): void { storeTick_(now); }
 // ---- warming: hints ahead of a burst (no lock, no shared write) ----------------
 /** The key's 64-bit hash, as the store's lookups compute it. */
 export function storeHash(key: usize, klen: u32): u64 { return hashKey_(key, klen); }
-/** Read the index bucket a lookup of `hash` starts at (a word to sink, so the load stays). */
-export function storeWarmBucket(hash: u64): u32 { return warmBucket_(hash); }
-/** Read the first line of the item the bucket's tag points at (after storeWarmBucket of the burst). */
-export function storeWarmItem(hash: u64): u32 { return warmItem_(hash); }
+/** Read ahead what lookups of n keys will read: `hashes` holds their storeHash values (u64 each,
+ *  0 = skip) and is overwritten (with item addresses). Returns a word to sink, so the loads stay. */
+export function storeWarm(hashes: usize, n: u32): u32 { return warmBatch_(hashes, n); }
 
 // ---- meta commands (memcached 1.6 mg/ms/md/ma/me; meta.ts) ------------------
 /** The CAS of the item this instance published last (ms/ma `c`). */
