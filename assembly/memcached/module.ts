@@ -5,7 +5,7 @@
 import { Ctl } from "../shared/control";
 import { storeAttach, storeFormat, storeRegionSize, storeTick } from "../store/index";
 import { resetSession, S, session, SESSION_SIZE, sState } from "./conn";
-import { warmBurst } from "./warm";
+import { warmBurst, warmTick } from "./warm";
 import { instanceInit, maxConns, nowRel, REGION_SESSIONS, setClock } from "./instance";
 import { sessionClosed, sessionData, sessionWritable } from "./session";
 import { outFlush } from "./output";
@@ -29,7 +29,7 @@ let attached = false;
 export function app_tick(now_ms: f64): void {
   setClock(now_ms);
   // a bounded sweep step: expired items leave curr_items/bytes within seconds
-  if (attached) storeTick(nowRel);
+  if (attached) { storeTick(nowRel); warmTick(); }
 }
 
 export function app_open(conn: u32): i32 {

@@ -8,7 +8,7 @@
 // Hints only: nothing is parsed for real, nothing is written but this
 // instance's own scratch, and anything unexpected is skipped.
 
-import { storeHash, storeWarm } from "../store/index";
+import { statCurrItems, storeHash, storeWarm } from "../store/index";
 import { base, REGION_WARM } from "./instance";
 import { KEY_MAX_LENGTH } from "./parse";
 
@@ -20,8 +20,17 @@ const SET_SP: u32 = 0x20746573;
 const GETS: u32 = 0x73746567;
 const MG_SP: u32 = 0x0020676d;
 
+/** Below this many items the index and items stay in cache anyway, and warming is only cost
+ *  (bench:core, 1000 keys: about 30 ns a request for nothing). */
+const WARM_MIN_ITEMS: u64 = 8192;
+
 /** Keeps the warming loads from being optimised away. */
 let sink: u32 = 0;
+/** Whether the store held enough items at the last tick for warming to pay. */
+let warmOn = false;
+
+/** From app_tick (once per ms at most): decide whether bursts are warmed. */
+export function warmTick(): void { warmOn = statCurrItems() >= WARM_MIN_ITEMS; }
 
 /** Offset of the key in a line of a command that names one first, or 0. */
 @inline function keyStart(p: usize, n: u32): u32 {
@@ -47,6 +56,7 @@ function keyHash(p: usize, n: u32): u64 {
 
 /** `list` holds n pairs of u32 [payload address, length]. */
 export function warmBurst(list: usize, n: u32): void {
+  if (!warmOn) return;
   const hashes = base + REGION_WARM;
   const count = n < WARM_MAX ? n : WARM_MAX;
   for (let i: u32 = 0; i < count; i++) {
