@@ -8,7 +8,7 @@
 //   otherwise (or no room)  -> unlinked, counted as an eviction
 // Then the generation is bumped so readers with handles into it notice.
 import { St } from "./layout";
-import { I_EXPTIME, I_HASH, I_BITS, BIT_ACCESSED, BIT_FETCHED, BIT_DEAD, itemSizeAt } from "./item";
+import { I_EXPTIME, I_HASH, I_BITS, BIT_ACCESSED, BIT_ACCESSED2, BIT_FETCHED, BIT_DEAD, itemSizeAt } from "./item";
 import { headFor, chainFindRef, unlinkSlot, evictSlot } from "./buckets";
 import { segEntry, segData, S_WPOS } from "./segtab";
 import { lockVersion, unlockVersion } from "./lock";
@@ -56,7 +56,8 @@ function handleLinked(head: usize, slot: usize, it: usize, size: u32, now: u32, 
     let dst = reinsertSpace(size);
     if (dst != 0) {
       memory.copy(dst, it, size);
-      store<u8>(dst + I_BITS, compact ? bits : bits & ~BIT_ACCESSED);
+      // a frequent item (hit twice in its round) keeps one level for the next round
+      store<u8>(dst + I_BITS, compact ? bits : (bits & BIT_ACCESSED2) ? bits & ~BIT_ACCESSED2 : bits & ~BIT_ACCESSED);
       // same tag, same key: only the address changes; bytes stay the same
       atomic.store<u64>(slot, (atomic.load<u64>(slot) & 0xffffffff00000000) | <u64>dst);
       atomic.or<u8>(it + I_BITS, BIT_DEAD);
