@@ -88,8 +88,9 @@ describe("eviction under pressure", () => {
     makeStore(8 * MB, 256 << 10);
     const N = CLOCK_N;
     // hot 1 KB items hit after every MiB keep re-insertion segments filling
-    // (and so entering the FIFO); "a" items are hit once, "b" items twice
-    for (let h: u32 = 0; h < N; h++) { putNum(97, h, 50, 1); putNum(98, h, 50, 2); putNum(104, h, 1000, 3); }
+    // (and so entering the FIFO); "a" items are hit once, "b" items twice;
+    // all of one size, so the small-item rule plays no part
+    for (let h: u32 = 0; h < N; h++) { putNum(97, h, 1000, 1); putNum(98, h, 1000, 2); putNum(104, h, 1000, 3); }
     for (let h: u32 = 0; h < N; h++) {
       storeTouchAccess(findNum(97, h));
       storeTouchAccess(findNum(98, h));
@@ -105,6 +106,20 @@ describe("eviction under pressure", () => {
     streamTo(32);
     expect(kept(98)).toBe(0);
     expect(kept(104)).toBe(N);
+  });
+
+  it("small items among large ones get another round; the large ones go", () => {
+    makeStore(8 * MB, 256 << 10);
+    const N: u32 = 500;
+    // cold pairs: a 20-byte and a 5000-byte item, never read
+    for (let h: u32 = 0; h < N; h++) { putNum(115, h, 20, 1); putNum(76, h, 5000, 2); }
+    let next: u32 = 0;
+    for (let w: u64 = 0; w < 10 * <u64>MB; w += 1040) putNum(K, next++, 1000, 1);
+    let small: u32 = 0, large: u32 = 0;
+    for (let h: u32 = 0; h < N; h++) { if (findNum(115, h) != 0) small++; if (findNum(76, h) != 0) large++; }
+    expect(small).toBe(N);
+    expect(large).toBe(0);
+    expect(statBytes()).toBeLessThanOrEqual(<u64>8 * MB);
   });
 
   it("with 1 MiB segments (-I 1m) and items up to -I", () => {
