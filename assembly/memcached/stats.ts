@@ -7,7 +7,7 @@
 import { Ctl } from "../shared/control";
 import {
   statBytes, statCurrItems, statEvictedUnfetched, statEvictions, statExpiredUnfetched,
-  statHashBytes, statHashPowerLevel, statReclaimed, statReset, statTotalItems,
+  statHashBytes, statHashPowerLevel, statReclaimed, statCrawlerReclaimed, statReset, statTotalItems,
 } from "../store/index";
 import { base, coreBase, ctl, nowRel, nowUnix, REGION_SESSIONS, REGION_STATS } from "./instance";
 import { writeU64 } from "./numbers";
@@ -263,7 +263,7 @@ export function writeStats(p: usize): usize {
   q += line(q, "evicted_active", 0);
   q += line(q, "evictions", statEvictions());
   q += line(q, "reclaimed", statReclaimed());
-  q += line(q, "crawler_reclaimed", 0);
+  q += line(q, "crawler_reclaimed", statCrawlerReclaimed());
   q += line(q, "crawler_items_checked", 0);
   q += line(q, "lrutail_reflocked", 0);
   q += line(q, "moves_to_cold", 0);
@@ -387,7 +387,7 @@ export function writeItems(p: usize): usize {
   q += lineNum(q, "items:", 1, "expired_unfetched", statExpiredUnfetched());
   q += lineNum(q, "items:", 1, "evicted_unfetched", statEvictedUnfetched());
   q += lineNum(q, "items:", 1, "evicted_active", 0);
-  q += lineNum(q, "items:", 1, "crawler_reclaimed", 0);
+  q += lineNum(q, "items:", 1, "crawler_reclaimed", statCrawlerReclaimed());
   q += lineNum(q, "items:", 1, "crawler_items_checked", 0);
   q += lineNum(q, "items:", 1, "lrutail_reflocked", 0);
   q += lineNum(q, "items:", 1, "moves_to_cold", 0);

@@ -24,7 +24,7 @@ import { warmBatch as warmBatch_ } from "./buckets";
 import { storeLastCas as storeLastCas_ } from "./write";
 import { storeDeltaExptime as storeDeltaExptime_ } from "./delta";
 import { itemMetaBits as itemMetaBits_, itemTime as itemTime_, storeMarkKeyBinary as storeMarkKeyBinary_, storeClaimWin as storeClaimWin_, storeSetTtl as storeSetTtl_, storeSetTtlPrevious as storeSetTtlPrevious_, storeVivify as storeVivify_, storeVivified as storeVivified_, storeDeleteMeta as storeDeleteMeta_ } from "./meta";
-import { statCurrItems as statCurrItems_, statTotalItems as statTotalItems_, statBytes as statBytes_, statEvictions as statEvictions_, statReclaimed as statReclaimed_, statExpiredUnfetched as statExpiredUnfetched_, statEvictedUnfetched as statEvictedUnfetched_, statHashPowerLevel as statHashPowerLevel_, statHashBytes as statHashBytes_, statReset as statReset_ } from "./stats";
+import { statCurrItems as statCurrItems_, statTotalItems as statTotalItems_, statBytes as statBytes_, statEvictions as statEvictions_, statReclaimed as statReclaimed_, statExpiredUnfetched as statExpiredUnfetched_, statEvictedUnfetched as statEvictedUnfetched_, statCrawlerReclaimed as statCrawlerReclaimed_, statHashPowerLevel as statHashPowerLevel_, statHashBytes as statHashBytes_, statReset as statReset_ } from "./stats";
 
 // ---- results ---------------------------------------------------------------
 // STORED, NOT_STORED, EXISTS, NOT_FOUND, NO_MEMORY ("SERVER_ERROR out of memory
@@ -142,6 +142,7 @@ export function statBytes(): u64 { return statBytes_(); }
 export function statEvictions(): u64 { return statEvictions_(); }
 export function statReclaimed(): u64 { return statReclaimed_(); }
 export function statExpiredUnfetched(): u64 { return statExpiredUnfetched_(); }
+export function statCrawlerReclaimed(): u64 { return statCrawlerReclaimed_(); }
 export function statEvictedUnfetched(): u64 { return statEvictedUnfetched_(); }
 export function statHashPowerLevel(): u32 { return statHashPowerLevel_(); }
 export function statHashBytes(): u64 { return statHashBytes_(); }

@@ -28,6 +28,8 @@ export const BIT_STALE: u8 = 8;
 export const BIT_WON: u8 = 16;
 /** Meta commands: stored with a base64 (`b`) key, so `k` answers in base64. */
 export const BIT_KEY_BINARY: u8 = 32;
+/** Hit again while BIT_ACCESSED was set: eviction re-inserts it with BIT_ACCESSED kept (a 2-bit CLOCK). */
+export const BIT_ACCESSED2: u8 = 64;
 
 export const KEY_MAX: u32 = 250;
 

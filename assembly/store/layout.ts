@@ -71,6 +71,7 @@ export namespace St {
   export const RECLAIMED: u32 = 32;
   export const EXPIRED_UNFETCHED: u32 = 40;
   export const EVICTED_UNFETCHED: u32 = 48;
+  export const CRAWLER_RECLAIMED: u32 = 56; // unlinked by the sweep (memcached's LRU crawler)
 }
 
 // ---- per-instance globals (Wasm globals are thread-local) ------------------

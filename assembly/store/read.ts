@@ -1,7 +1,7 @@
 // The read side: lock-free lookups, the snapshot check, item field access,
 // pins and the access bit. Nothing here writes shared memory on a hit except
 // the access bit, once per item lifetime in the head of the FIFO.
-import { I_CAS, I_EXPTIME, I_FLAGS, I_VLEN, I_HDR, I_KLEN, I_BITS, BIT_ACCESSED, BIT_FETCHED } from "./item";
+import { I_CAS, I_EXPTIME, I_FLAGS, I_VLEN, I_HDR, I_KLEN, I_BITS, BIT_ACCESSED, BIT_ACCESSED2, BIT_FETCHED } from "./item";
 import { gSegSize } from "./layout";
 import { hashKey } from "./hash";
 import { lookup, gFoundGen, headFor, chainFindRef, unlinkSlot } from "./buckets";
@@ -81,9 +81,12 @@ export function storeUnpin(it: usize): void { if (it != 0) unpinSeg(it); }
 
 export function storeTouchAccess(it: usize): void {
   const both: u8 = BIT_ACCESSED | BIT_FETCHED;
-  if ((atomic.load<u8>(it + I_BITS) & both) == both) return; // steady state: no write
+  let bits = atomic.load<u8>(it + I_BITS);
+  if (bits & BIT_ACCESSED2) return; // steady state: no write
+  // a first hit sets both; a hit on an item already accessed this round marks it frequent
+  let set: u8 = (bits & both) == both ? BIT_ACCESSED2 : both;
   // pin so the segment cannot be recycled between the check and the write
   if (!storePin(it)) return;
-  atomic.or<u8>(it + I_BITS, both);
+  atomic.or<u8>(it + I_BITS, set);
   unpinSeg(it);
 }

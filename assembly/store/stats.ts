@@ -35,12 +35,13 @@ export function statEvictions(): u64 { return resettable(St.EVICTIONS); }
 export function statReclaimed(): u64 { return resettable(St.RECLAIMED); }
 export function statExpiredUnfetched(): u64 { return resettable(St.EXPIRED_UNFETCHED); }
 export function statEvictedUnfetched(): u64 { return resettable(St.EVICTED_UNFETCHED); }
+export function statCrawlerReclaimed(): u64 { return resettable(St.CRAWLER_RECLAIMED); }
 export function statHashPowerLevel(): u32 { return gHashPower; }
 export function statHashBytes(): u64 { return ((<u64>1 << gHashPower) + <u64>gNovf) << 6; }
 
 export function statReset(): void {
   let offs: u32 = St.TOTAL_ITEMS;
-  while (offs <= St.EVICTED_UNFETCHED) {
+  while (offs <= St.CRAWLER_RECLAIMED) {
     atomic.store<i64>(gBase + Hdr.BASELINE + offs, statSum(offs));
     offs += 8;
   }

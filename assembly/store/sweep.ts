@@ -112,9 +112,14 @@ function reclaim(it: usize, now: u32): void {
   let held = lockVersion(head);
   if (held & 1) return; // lock not won: the next round or eviction will see it
   let slot = chainFindRef(head, it);
-  if (slot != 0 && (isExpired(atomic.load<u32>(it + I_EXPTIME), now) || isFlushed(it, now))) {
-    statAdd(St.RECLAIMED, 1);
-    if ((atomic.load<u8>(it + I_BITS) & BIT_FETCHED) == 0) statAdd(St.EXPIRED_UNFETCHED, 1);
+  if (slot == 0) { unlockVersionClean(head, held); return; }
+  let flushed = isFlushed(it, now);
+  if (flushed || isExpired(atomic.load<u32>(it + I_EXPTIME), now)) {
+    // memcached 1.6.18's crawler (crawler_expired_eval, do_item_stats_add_crawl)
+    // bumps crawler_reclaimed, not reclaimed, and expired_unfetched only for an
+    // unfetched item that was not flushed
+    statAdd(St.CRAWLER_RECLAIMED, 1);
+    if (!flushed && (atomic.load<u8>(it + I_BITS) & BIT_FETCHED) == 0) statAdd(St.EXPIRED_UNFETCHED, 1);
     unlinkSlot(head, slot);
     unlockVersion(head, held);
     return;

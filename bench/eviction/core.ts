@@ -1,10 +1,10 @@
 // bench:eviction's view of the store: the Wasm core driven directly (no
-// server, no network) by bench/eviction.mjs. Keys are "k:<id>" written into a
+// server, no network) by bench/eviction/core.mjs. Keys are "k:<id>" written into a
 // scratch buffer the driver names; values are filled with one byte. No
 // allocation (built with --runtime stub, like the store).
 import {
   storeRegionSize, storeFormat, storeAttach, storeAlloc, storeCommit, storeFind, storeTouchAccess, storeTick,
-  itemValue, statCurrItems, statBytes, statEvictions, statReclaimed, statExpiredUnfetched, statEvictedUnfetched,
+  itemValue, statCurrItems, statBytes, statEvictions, statReclaimed, statExpiredUnfetched, statEvictedUnfetched, statCrawlerReclaimed,
   STORED, MODE_SET,
 } from "../../assembly/store/index";
 
@@ -51,3 +51,4 @@ export function e_evictions(): f64 { return <f64>statEvictions(); }
 export function e_reclaimed(): f64 { return <f64>statReclaimed(); }
 export function e_expiredUnfetched(): f64 { return <f64>statExpiredUnfetched(); }
 export function e_evictedUnfetched(): f64 { return <f64>statEvictedUnfetched(); }
+export function e_crawlerReclaimed(): f64 { return <f64>statCrawlerReclaimed(); }

@@ -10,6 +10,18 @@ const K: u8 = 107; // "k"
 /** A key for number i (allocates: specs only). */
 function key(i: u32): string { return "key:" + i.toString(); }
 
+const CLOCK_N: u32 = 300;
+let streamNext: u32 = 0;
+let streamMb: u32 = 0;
+/** Cold 1 KB items up to `to` MiB written, hitting the hot "h" items after each MiB. */
+function streamTo(to: u32): void {
+  for (; streamMb < to; streamMb++) {
+    for (let w: u32 = 0; w < MB; w += 1040) putNum(K, streamNext++, 1000, 1);
+    for (let h: u32 = 0; h < CLOCK_N; h++) { let it = findNum(104, h); if (it != 0) storeTouchAccess(it); }
+  }
+}
+function kept(p: u8): u32 { let k: u32 = 0; for (let h: u32 = 0; h < CLOCK_N; h++) if (findNum(p, h) != 0) k++; return k; }
+
 describe("eviction under pressure", () => {
   it("fills 10x the memory with random sizes: no set fails, bytes stay within -m, recent items hit", () => {
     const limit: u32 = 8 * MB;
@@ -70,6 +82,44 @@ describe("eviction under pressure", () => {
       if (it != 0 && itemValueLen(it) == 50 && load<u8>(itemValue(it) + 49) == <u8>h) hits++;
     }
     expect(hits).toBe(HOT);
+  });
+
+  it("2-bit CLOCK: items hit twice in a round outlive items hit once", () => {
+    makeStore(8 * MB, 256 << 10);
+    const N = CLOCK_N;
+    // hot 1 KB items hit after every MiB keep re-insertion segments filling
+    // (and so entering the FIFO); "a" items are hit once, "b" items twice;
+    // all of one size, so the small-item rule plays no part
+    for (let h: u32 = 0; h < N; h++) { putNum(97, h, 1000, 1); putNum(98, h, 1000, 2); putNum(104, h, 1000, 3); }
+    for (let h: u32 = 0; h < N; h++) {
+      storeTouchAccess(findNum(97, h));
+      storeTouchAccess(findNum(98, h));
+      storeTouchAccess(findNum(98, h));
+    }
+    streamNext = 0; streamMb = 0;
+    streamTo(16);
+    expect(kept(97)).toBeLessThan(N);
+    expect(kept(98)).toBe(N);
+    streamTo(22);
+    expect(kept(97)).toBe(0);
+    expect(kept(98)).toBeGreaterThan(0);
+    streamTo(32);
+    expect(kept(98)).toBe(0);
+    expect(kept(104)).toBe(N);
+  });
+
+  it("small items among large ones get another round; the large ones go", () => {
+    makeStore(8 * MB, 256 << 10);
+    const N: u32 = 500;
+    // cold pairs: a 20-byte and a 5000-byte item, never read
+    for (let h: u32 = 0; h < N; h++) { putNum(115, h, 20, 1); putNum(76, h, 5000, 2); }
+    let next: u32 = 0;
+    for (let w: u64 = 0; w < 10 * <u64>MB; w += 1040) putNum(K, next++, 1000, 1);
+    let small: u32 = 0, large: u32 = 0;
+    for (let h: u32 = 0; h < N; h++) { if (findNum(115, h) != 0) small++; if (findNum(76, h) != 0) large++; }
+    expect(small).toBe(N);
+    expect(large).toBe(0);
+    expect(statBytes()).toBeLessThanOrEqual(<u64>8 * MB);
   });
 
   it("with 1 MiB segments (-I 1m) and items up to -I", () => {
