@@ -169,6 +169,21 @@ export const binarySteps: BinStep[] = [
   one("flushq with a delay", { opcode: Op.FLUSHQ, extras: u32(0) }),
   quiet("flushq", { opcode: Op.FLUSHQ }),
   one("get after flush", { opcode: Op.GET, key: "k1" }, Status.KEY_ENOENT),
+  // delta with a CAS: memcached finds an empty or chunked value non-numeric before it compares the CAS
+  one("set an empty value to count", set(Op.SET, "ev", ""), Status.SUCCESS),
+  one("incr of an empty value with a wrong CAS", { opcode: Op.INCREMENT, key: "ev", extras: incrExt(1n, 0n, 0), cas: 99n }, Status.DELTA_BADVAL),
+  one("decr of an empty value with a wrong CAS", { opcode: Op.DECREMENT, key: "ev", extras: incrExt(1n, 0n, 0), cas: 99n }, Status.DELTA_BADVAL),
+  one("set a chunked-size value", set(Op.SET, "cv", "x".repeat(524_228)), Status.SUCCESS),
+  one("incr of a chunked value with a wrong CAS", { opcode: Op.INCREMENT, key: "cv", extras: incrExt(1n, 0n, 0), cas: 99n }, Status.DELTA_BADVAL),
+  one("set a value just below chunked", set(Op.SET, "cw", "x".repeat(524_227)), Status.SUCCESS),
+  one("incr of it with a wrong CAS", { opcode: Op.INCREMENT, key: "cw", extras: incrExt(1n, 0n, 0), cas: 99n }, Status.KEY_EEXISTS),
+  // a bodylen that leaves 2^31 or more for the value: memcached's int length is negative, so it
+  // answers and swallows nothing; the following requests are read as requests
+  { what: "set with bodylen 0xffffffff", requests: [{ ...set(Op.SET, "hb", ""), bodylen: 0xffffffff }, { opcode: Op.GET, key: "hb" }, noop], status: Status.E2BIG },
+  { what: "add with bodylen 2^31 + extras + key", requests: [{ ...set(Op.ADD, "hb", ""), bodylen: 0x8000000a }, noop], status: Status.E2BIG },
+  { what: "append with bodylen 0xffffffff", requests: [{ opcode: Op.APPEND, key: "hb", bodylen: 0xffffffff }, noop], status: Status.E2BIG },
+  { what: "unknown opcode with bodylen 2^31", requests: [{ opcode: 0x50, bodylen: 0x80000000 }, noop], status: Status.UNKNOWN_COMMAND },
+  { what: "sasl auth with bodylen 0xffffffff", requests: [{ opcode: Op.SASL_AUTH, key: "k", bodylen: 0xffffffff }, noop], status: Status.UNKNOWN_COMMAND },
   // protocol errors: EINVAL (or UNKNOWN_COMMAND) and the connection closes
   { what: "key of 251 bytes", reconnect: true, requests: [{ opcode: Op.GET, key: "k".repeat(251) }, noop], status: Status.EINVAL },
   { what: "set without extras", reconnect: true, requests: [{ opcode: Op.SET, key: "a", value: "b" }, noop], status: Status.EINVAL },

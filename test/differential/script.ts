@@ -413,6 +413,28 @@ export const steps: Step[] = [
   { ...c("get ttl keep"), delayMs: 2500 },
   c(store("set", "after", 0, 0, "a"), "get after"),
 
+  // --- hostile numbers: huge, negative, overflowing (memcached's answer, the connection kept) -
+  c("set hn 0 0 -1", "mn"),
+  c("set hn 0 0 2147483647", "mn"),
+  c("set hn 0 0 2147483646", "mn"),
+  c("set hn 0 0 4294967298", "hi", "mn"),
+  c("set hn 0 0 99999999999999999999", "mn"),
+  c("set hn 4294967296 0 1", "h", "set hn -1 0 1", "h", "mn"),
+  c("set hn 0 -1 1", "h", "get hn"),
+  c("set hn 0 99999999999999999999 1", "h", "set hn 0 2147483648 1", "h", "get hn"),
+  c("set hn 0 0 1 norepl", "h", "set hn 0 0 1 x y", "h", "mn"),
+  c("cas hn 0 0 1 -1", "h", "cas hn 0 0 1 99999999999999999999", "h", "cas hn 0 0 1 18446744073709551615", "h", "mn"),
+  c("cas hn 0 0 -5 1", "mn"),
+  c("cas hn 0 0 2147483647 1", "mn"),
+  c("append hn 0 0 -1", "prepend hn 99999999999999999999 0 1", "h", "mn"),
+  c("set hc 0 0 1", "5", "incr hc -1", "incr hc 18446744073709551615", "incr hc 18446744073709551616",
+    "decr hc 99999999999999999999", "incr hc 1x", "incr hc", "incr hc 1 noreply", "get hc"),
+  c("touch hc -1", "touch hc 99999999999999999999", "touch hc x", "touch hc 2147483648", "get hc"),
+  c("set hg 0 0 1", "g", "gat -1 hg", "gat 99999999999999999999 hg", "gat x hg", "gats 4294967296 hg", "get hg"),
+  c("verbosity -1", "verbosity 99999999999999999999", "verbosity x", "verbosity", "verbosity 1 noreply", "verbosity 1 2 3", "mn"),
+  c("cache_memlimit -1", "cache_memlimit 99999999999999999999", "cache_memlimit x", "cache_memlimit 0", "cache_memlimit 1", "cache_memlimit 64", "mn"),
+  c("cache_memlimit 4294967296", "cache_memlimit 8796093022208", "cache_memlimit 64 noreply", "cache_memlimit", "mn"),
+  c("flush_all -1", "flush_all 99999999999999999999", "flush_all x", "flush_all 0 noreply", "flush_all 1 2", "flush_all noreply", "mn"),
   // --- quit with more commands behind it in the same write -------------------
   c("get after", "quit", "get after"),
 

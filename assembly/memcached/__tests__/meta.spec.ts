@@ -107,6 +107,21 @@ describe("ms and mg", () => {
     expect(ask("md foo x\r\n")).toBe("CLIENT_ERROR invalid or duplicate flag\r\n");
     expect(ask("mg " + "k".repeat(251) + "\r\n")).toBe("CLIENT_ERROR bad command line format\r\n");
   });
+  it("a length past INT_MAX - 2 is a bad command line, nothing swallowed", () => {
+    fresh();
+    expect(ask("ms k -2147483649\r\nhi\r\nmn\r\n")).toBe("CLIENT_ERROR bad command line format\r\nERROR\r\nMN\r\n");
+    expect(ask("ms k 2147483646\r\nhi\r\nmn\r\n")).toBe("CLIENT_ERROR bad command line format\r\nERROR\r\nMN\r\n");
+    expect(ask("ms k 2147483647 T0 F1\r\nhi\r\nmn\r\n")).toBe("CLIENT_ERROR bad command line format\r\nERROR\r\nMN\r\n");
+    expect(ask("ms k 4294967298\r\nhi\r\nmn\r\n")).toBe("HD\r\nMN\r\n"); // truncated to 2, as strtol into int32
+  });
+  it("C0 with I is a CAS that never matches, not a stale store", () => {
+    fresh();
+    ask("ms n 1\r\na\r\n");
+    expect(ask("ms n 1 I C0\r\nb\r\n")).toBe("EX\r\n");
+    expect(ask("ms n 1 I C0 MR\r\nb\r\n")).toBe("EX\r\n");
+    expect(ask("ms nx 1 I C0\r\nb\r\n")).toBe("NF\r\n");
+    expect(ask("mg n v\r\n")).toBe("VA 1\r\na\r\n");
+  });
   it("streams a value larger than the output space", () => {
     fresh();
     const v = "0123456789".repeat(2000);
@@ -127,6 +142,9 @@ describe("base64 keys", () => {
     expect(ask("mg Zm9v b k v\r\n")).toBe("VA 2 kZm9v b\r\nhi\r\n");
     expect(ask("mg foo k\r\n")).toBe("HD kZm9v b\r\n");
     expect(ask("mg foo b\r\n")).toBe("CLIENT_ERROR error decoding key\r\n");
+    // me has its own message for a key that does not decode
+    expect(ask("me !!!! b\r\n")).toBe("CLIENT_ERROR bad command line format\r\n");
+    expect(ask("me Zm9 b\r\n")).toBe("CLIENT_ERROR bad command line format\r\n");
     expect(ask("md Zm9v b k\r\n")).toBe("HD kZm9v b\r\n");
     expect(ask("mg foo\r\n")).toBe("EN\r\n");
   });
@@ -198,6 +216,34 @@ describe("ma", () => {
     expect(ask("ma n Dx\r\n")).toBe("CLIENT_ERROR invalid or duplicate flag\r\n");
     ask("ms t 1\r\nx\r\n");
     expect(ask("ma t\r\n")).toBe("CLIENT_ERROR cannot increment or decrement non-numeric value\r\n");
+  });
+  it("reports errors in memcached's order: an empty value before the CAS, the opaque after the delta", () => {
+    fresh();
+    const O = "O" + "x".repeat(40);
+    const NN = "CLIENT_ERROR cannot increment or decrement non-numeric value\r\n";
+    const LONG = "CLIENT_ERROR opaque token too long\r\n";
+    ask("ms e 0\r\n\r\n");
+    expect(ask("ma e C1\r\n")).toBe(NN);
+    expect(ask("ma e C1 " + O + "\r\n")).toBe(NN);
+    ask("ms t 3\r\nabc\r\n");
+    expect(ask("ma t C1\r\n")).toBe("EX\r\n"); // a value: the CAS first
+    expect(ask("ma t " + O + "\r\n")).toBe(NN);
+    expect(ask("ma t C1 " + O + "\r\n")).toBe(LONG);
+    expect(ask("ma none " + O + "\r\n")).toBe(LONG);
+    // the delta is done before the opaque is refused, and a T before it applies
+    ask("ms n 1\r\n5\r\n");
+    expect(ask("ma n T100 " + O + "\r\n")).toBe(LONG);
+    expect(ask("mg n v t\r\n")).toBe("VA 1 t100\r\n6\r\n");
+    expect(ask("ma viv N0 J3 " + O + "\r\n")).toBe(LONG);
+    expect(ask("mg viv v\r\n")).toBe("VA 1\r\n3\r\n");
+  });
+  it("a chunked-size value is non-numeric before the CAS", () => {
+    fresh();
+    // memcached chunks items over 524288 bytes (56 header + key + NUL + value + CRLF)
+    ask("ms cv 524228\r\n" + "x".repeat(524228) + "\r\n");
+    expect(ask("ma cv C1\r\n")).toBe("CLIENT_ERROR cannot increment or decrement non-numeric value\r\n");
+    ask("ms cw 524227\r\n" + "x".repeat(524227) + "\r\n");
+    expect(ask("ma cw C1\r\n")).toBe("EX\r\n");
   });
 });
 

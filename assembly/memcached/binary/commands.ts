@@ -15,6 +15,7 @@ import {
   S, sCas, sState, setCas, setHalted, setItem, setMode, setRemain, setState, setTotal, sItem, sMode, sRemain,
   sTotal,
 } from "../conn";
+import { deltaCasMismatch } from "../delta";
 import { base, ctl, nowRel, REGION_TOKENS } from "../instance";
 import { digitsU64 } from "../numbers";
 import { outAvail, outClose, outCommit, outReserve } from "../output";
@@ -55,10 +56,13 @@ function protocolError(conn: u32, s: usize, n: u32): u32 {
   return close(conn, s, n);
 }
 
-/** Skips `len` more input bytes (memcached's conn_swallow), then BIN_CMD again. */
+/** Skips `len` more input bytes (memcached's conn_swallow), then BIN_CMD again. memcached holds
+ *  the count in an int and swallows only a positive one: a length of 2^31 or more (a bodylen past
+ *  what the key and extras leave) skips nothing, and what follows is read as requests. */
 function swallow(s: usize, len: u32): void {
-  setRemain(s, len);
-  setState(s, len > 0 ? S.SWALLOW : S.BIN_CMD);
+  const skip = <i32>len > 0;
+  setRemain(s, skip ? len : 0);
+  setState(s, skip ? S.SWALLOW : S.BIN_CMD);
 }
 
 /** BIN_CMD: one request at the start of [p, p+n); returns the bytes consumed. */
@@ -305,7 +309,8 @@ function arithmetic(conn: u32, s: usize, incr: bool, key: usize, klen: u32, extr
   const delta = be64(extras);
   const initial = be64(extras + 8);
   const exptime = be32(extras + 16);
-  const r = storeDelta(key, klen, incr, delta, nowRel, cas); // a CAS is compared by the store, before the swap
+  let r = storeDelta(key, klen, incr, delta, nowRel, cas); // a CAS is compared by the store, before the swap
+  if (r == EXISTS) r = deltaCasMismatch(key, klen, nowRel); // memcached: an empty or chunked value is non-numeric first
   if (r == EXISTS) {
     error(conn, s, Status.KEY_EEXISTS);
   } else if (r == DELTA_OK) {

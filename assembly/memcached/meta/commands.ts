@@ -19,6 +19,7 @@ import {
   F_META, F_META_QUIET, O_META, S, sCas, setCas, setFlags, setItem, setMode, setRemain, setState, setTotal,
   sFlags, sMode,
 } from "../conn";
+import { deltaCasMismatch, MC_SLAB_CHUNK_MAX, mcItemTotal } from "../delta";
 import { base, nowRel, REGION_TOKENS } from "../instance";
 import { numValue, parseI32, writeU64 } from "../numbers";
 import { outAvail, outCommit, outReserve } from "../output";
@@ -76,11 +77,11 @@ function opaqueTooLong(p: usize, from: u32): bool {
 }
 
 /** mg/md/ma: the key, the token count, the flags. False after answering an error. */
-function prologue(conn: u32, p: usize, tooLong: u32, flagError: u32): bool {
+function prologue(conn: u32, p: usize, tooLong: u32, flagError: u32, opaqueFirst: bool = true): bool {
   if (tokLen(1) > KEY_MAX_LENGTH) { metaError(conn, E.BAD_FORMAT); return false; }
   if (ntok + 1 > MAX_OPT_TOKENS) { metaError(conn, tooLong); return false; }
   if (!parseFlags(p, 2)) { metaError(conn, flagError == E.NONE ? mfError : flagError); return false; }
-  if (opaqueTooLong(p, 2)) { metaError(conn, E.OPAQUE_LONG); return false; }
+  if (opaqueFirst && opaqueTooLong(p, 2)) { metaError(conn, E.OPAQUE_LONG); return false; }
   return true;
 }
 
@@ -208,7 +209,11 @@ function mg(conn: u32, s: usize, p: usize): void {
 function ms(conn: u32, s: usize, p: usize): void {
   if (tokLen(1) > KEY_MAX_LENGTH || ntok < 3) { metaError(conn, E.BAD_FORMAT); return; }
   if (ntok + 1 > MAX_OPT_TOKENS) { metaError(conn, E.TOO_LONG); return; }
-  if (!parseI32(p + tokStart(2), tokLen(2)) || <i32><u32>numValue < 0) { metaError(conn, E.BAD_FORMAT); return; }
+  // memcached refuses lengths past INT_MAX - 2 (the value's CRLF would overflow an int), before
+  // any swallow: a huge length must not make the parser eat the input that follows
+  if (!parseI32(p + tokStart(2), tokLen(2)) || <i32><u32>numValue < 0 || <u32>numValue > <u32>i32.MAX_VALUE - 2) {
+    metaError(conn, E.BAD_FORMAT); return;
+  }
   const vlen = <u32>numValue;
   const total = vlen + 2;
   // from here on an error skips the value
@@ -230,7 +235,8 @@ function ms(conn: u32, s: usize, p: usize): void {
   }
   if (err != E.NONE) { metaError(conn, err); setState(s, S.SWALLOW); return; }
   // a CAS turns set and replace into cas (with I: cas that may store a stale value)
-  if (mfHasCas && (mode == MODE_SET || mode == MODE_REPLACE)) mode = mfStale ? MODE_CAS_STALE : MODE_CAS;
+  // (C0 is no CAS to memcached's compare, never stale: EX on an existing item)
+  if (mfHasCas && (mode == MODE_SET || mode == MODE_REPLACE)) mode = mfStale && mfCas != 0 ? MODE_CAS_STALE : MODE_CAS;
   const it = storeAlloc(mfKey, mfKeyLen, mfClientFlags, mfExptime, vlen, nowRel);
   if (it == 0) {
     if (!storeItemSizeOk(mfKeyLen, mfClientFlags, vlen)) { metaError(conn, E.TOO_LARGE); incStat(St.STORE_TOO_LARGE); }
@@ -326,13 +332,15 @@ function md(conn: u32, p: usize): void {
 // ---- ma ----------------------------------------------------------------------
 
 function ma(conn: u32, p: usize): void {
-  if (!prologue(conn, p, E.TOO_LONG, E.INVALID_OR_DUP)) return;
+  // memcached checks ma's opaque length only after the delta (errors of the delta first)
+  if (!prologue(conn, p, E.TOO_LONG, E.INVALID_OR_DUP, false)) return;
   const m = mfMode;
   let incr = true;
   if (m == 0 || m == 0x49 || m == 0x2b) incr = true;   // I + (1.6.18: not i)
   else if (m == 0x44 || m == 0x2d) incr = false;       // D - (1.6.18: not d)
   else { metaError(conn, E.MA_MODE); return; }
-  const r = storeDelta(mfKey, mfKeyLen, incr, mfDelta, nowRel, mfHasCas ? mfCas : 0);
+  let r = storeDelta(mfKey, mfKeyLen, incr, mfDelta, nowRel, mfHasCas ? mfCas : 0);
+  if (r == EXISTS) r = deltaCasMismatch(mfKey, mfKeyLen, nowRel);
   let value: u64 = 0;
   let cas: u64 = 0;
   let exptime: u32 = 0;
@@ -347,7 +355,7 @@ function ma(conn: u32, p: usize): void {
   } else if (r == NO_MEMORY) {
     metaError(conn, E.NO_MEMORY); return;
   } else if (r == EXISTS) {
-    codeLine(conn, p, "EX"); return;
+    maMiss(conn, p, "EX"); return;
   } else if (mfVivify) {
     const digits = scratch();
     const n = writeU64(digits, mfInitial);
@@ -359,7 +367,7 @@ function ma(conn: u32, p: usize): void {
     exptime = itemExptime(it);
   } else {
     incStat(incr ? St.INCR_MISSES : St.DECR_MISSES);
-    codeLine(conn, p, "NF");
+    maMiss(conn, p, "NF");
     return;
   }
   // flags in token order: T and N change the TTL that a later t shows
@@ -368,16 +376,22 @@ function ma(conn: u32, p: usize): void {
   const was = exptime;
   let q = q0;
   if (mfValue) { q += putStr(q, "VA "); q += writeU64(q, <u64>digitCount(value)); } else q += putStr(q, "HD");
+  let opaqueLong = false;
   for (let i: u32 = 2; i < ntok; i++) {
     const f = flagAt(p, i);
     if (f == C_C) q = putFlagNumber(q, f, cas);
     else if (f == 0x74) q = putTtl(q, exptime, nowRel);
     else if (f == 0x54) exptime = mfExptime;
     else if (f == 0x4e) { if (created) exptime = mfAutoviv; }
-    else if (f == C_O) q = putToken(q, p, i);
+    else if (f == C_O) {
+      // memcached stops here with the delta done and the T/N flags before it applied
+      if (tokLen(i) > OPAQUE_MAX) { opaqueLong = true; break; }
+      q = putToken(q, p, i);
+    }
     else if (f == C_K) q = putKey(q, mfKey, mfKeyLen, mfKeyBinary);
   }
   if (exptime != was) storeSetTtl(mfKey, mfKeyLen, exptime, nowRel);
+  if (opaqueLong) { metaError(conn, E.OPAQUE_LONG); return; }
   if (mfValue) {
     store<u16>(q, 0x0a0d);
     q += 2;
@@ -388,6 +402,12 @@ function ma(conn: u32, p: usize): void {
   endLine(conn, q0, q);
 }
 
+/** An ma without an item (EX, NF): its O and k flags, or memcached's late opaque error. */
+function maMiss(conn: u32, p: usize, code: string): void {
+  if (opaqueTooLong(p, 2)) { metaError(conn, E.OPAQUE_LONG); return; }
+  codeLine(conn, p, code);
+}
+
 function digitCount(v: u64): u32 {
   let n: u32 = 1;
   while (v >= 10) { v /= 10; n++; }
@@ -396,12 +416,8 @@ function digitCount(v: u64): u32 {
 
 // ---- me ----------------------------------------------------------------------
 
-/** sizeof(item) in memcached on 64-bit, and its CAS field. */
-const MC_ITEM_HEADER: u32 = 48 + 8;
 /** memcached's smallest slab chunk (sizeof(item) + -n 48) and growth factor (-f 1.25) in quarters. */
 const MC_SLAB_MIN: u32 = 96;
-/** memcached's slab_chunk_max with the default 1 MB item size. */
-const MC_SLAB_CHUNK_MAX: u32 = 524288;
 /** memcached's slab classes are at most 63. */
 const MC_SLAB_CLASSES: u32 = 63;
 
@@ -426,7 +442,7 @@ function me(conn: u32, p: usize): void {
   let klen = tokLen(1);
   if (ntok >= 3 && tokLen(2) == 1 && flagAt(p, 2) == 0x62) {
     klen = base64Decode(key, klen, key);
-    if (klen == 0) { metaError(conn, E.DECODE); return; }
+    if (klen == 0) { metaError(conn, E.BAD_FORMAT); return; } // me's own message, not the flags' "error decoding key"
   }
   for (let attempt = 0; attempt < READ_RETRIES; attempt++) {
     const it = storeFind(key, klen, nowRel);
@@ -447,7 +463,7 @@ function me(conn: u32, p: usize): void {
     q += writeU64(q, itemCas(it));
     q += putStr(q, (bits & META_FETCHED) != 0 ? " fetch=yes cls=" : " fetch=no cls=");
     const flags = itemFlags(it);
-    const ntotal = MC_ITEM_HEADER + klen + 1 + itemValueLen(it) + 2 + (flags != 0 ? 4 : 0);
+    const ntotal = mcItemTotal(klen, flags, itemValueLen(it));
     q += writeU64(q, slabClass(ntotal));
     q += putStr(q, " size=");
     q += writeU64(q, ntotal);
