@@ -92,6 +92,16 @@ describe("admin commands, memcached vs wasmcached", () => {
   });
 });
 
+describe("meta return flags on failure paths, memcached vs wasmcached", () => {
+  it("ms answers c0 when it stores nothing (EX on a CAS mismatch, NF, NS); md and ma as memcached", async () => {
+    const cmds = ["ms mf 1 c\r\nx", "ms mf 1 c C999\r\nx", "ms mf 1 c C999 k O12\r\nx", "ms nokey 1 c C5\r\nx", "ms mf 1 c MA C999\r\nx",
+      "ms mf 1 c ME\r\nx", "ms nokey 1 c MR\r\nx", "ms mf 1 I c C999\r\nx", "md mf C999 c k", "ma mf C999 c", "ma nokey c k", "mg nokey c k v"];
+    const [a, b] = await both(cmds);
+    expect(b).toEqual(a);
+    expect(b[1]).toBe("EX c0\r\n");
+  });
+});
+
 describe("memcached-tool (Debian's memcached package) against wasmcached", () => {
   const tool = (port: number, mode: string) => {
     const r = spawnSync("perl", [TOOL, `127.0.0.1:${port}`, mode], { encoding: "latin1", timeout: 15_000 });
@@ -109,7 +119,7 @@ describe("memcached-tool (Debian's memcached package) against wasmcached", () =>
     // memcached's own crawler sometimes leaves out an item its LRU maintainer is moving; ours lists each live one
     const keys = tool(sub.port, "keys");
     expect(keys.split("\n").filter(Boolean).map((l) => /^key=(\S+) /.exec(l)![1]).sort())
-      .toEqual(["a", "big", "mid", "spaced%2520%C3%A9", "t1", "t2"]);
+      .toEqual(["a", "big", "mf", "mid", "spaced%2520%C3%A9", "t1", "t2"]); // mf: the meta test's
     for (const line of tool(ref.port, "keys").split("\n").filter(Boolean)) expect(dumpShape(keys)).toContain(dumpShape(line));
     expect(tool(sub.port, "display")).toMatch(/^ {2}# {2}Item_Size {2}Max_age {3}Pages {3}Count {3}Full\? {2}Evicted Evict_Time OOM\n {2}1 /);
     const fields = (s: string) => s.split("\n").slice(1).map((l) => l.trim().split(/\s+/)[0]).filter(Boolean);
