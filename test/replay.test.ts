@@ -23,10 +23,13 @@ import { outFormat } from "../host/replay/command.js";
 import { type CapturedFrame, CaptureError, readCapture } from "../host/replay/pcap-reader.js";
 import { replay, type ReplayOptions, toPcap, toPcapng } from "../host/replay/replay.js";
 import { parseFrame } from "../host/replay/wire.js";
+import { synthMac } from "../host/replay/link.js";
 
 const root = fileURLToPath(new URL("../", import.meta.url));
 const corpusDir = join(root, "test", "pcap");
 const corpus = readdirSync(corpusDir).filter((f) => /\.pcap(ng)?$/.test(f)).sort();
+/** The corpus less midstream.pcap, the capture that cannot replay (its own tests below). */
+const replayable = corpus.filter((n) => n !== "midstream.pcap");
 
 /** The bundle's .wasm files (dist/), as `wasmcached replay` uses them. */
 const wasmDir = join(root, "dist");
@@ -116,7 +119,7 @@ describe("the corpus", () => {
     expect(mixed.filter((b) => b.toString("latin1").startsWith("set ")).length).toBe(1);
   });
 
-  for (const name of corpus) {
+  for (const name of replayable) {
     it(`${name} replays with --check and zero divergence`, () => {
       const r = run(load(name).frames);
       const c = check(r);
@@ -125,11 +128,13 @@ describe("the corpus", () => {
       expect(c.bytes).toBeGreaterThan(0);
       expect(r.oversize).toBe(0);
       expect(r.skippedAfterDivergence).toBe(0);
+      expect(r.midstream).toEqual([]);
+      expect(c.incomplete).toEqual([]);
     });
   }
 
   it("replaying twice gives byte-identical output pcaps and pcapngs", () => {
-    for (const name of corpus) {
+    for (const name of replayable) {
       const frames = load(name).frames;
       const ra = run(frames);
       const rb = run(frames);
@@ -255,9 +260,9 @@ describe("the capture reader", () => {
 
   it("not a capture: ERR_PCAP_MAGIC; an unknown link type: ERR_PCAP_LINKTYPE", () => {
     expect(captureError(() => readCapture(Buffer.from("hello, this is not a pcap file"))).code).toBe("ERR_PCAP_MAGIC");
-    const e = captureError(() => readCapture(pcapOf([], false, false, 113))); // Linux cooked capture
+    const e = captureError(() => readCapture(pcapOf([], false, false, 105))); // 802.11
     expect(e.code).toBe("ERR_PCAP_LINKTYPE");
-    expect(e.message).toMatch(/link type 113/);
+    expect(e.message).toMatch(/link type 105 is not supported \(only 1 Ethernet, 113 and 276 Linux cooked/);
   });
 
   it("a capture with no TCP server in it: ERR_REPLAY_NO_SERVER, unless the server is given", () => {
@@ -371,6 +376,93 @@ describe("pcapng output", () => {
   });
 });
 
+describe("captures as people take them (test/pcap/record-wild.sh)", () => {
+  const linkType = (name: string) => readFileSync(join(corpusDir, name)).readUInt32LE(20);
+  const tcpOf = (frames: readonly CapturedFrame[]) => frames.map((f) => parseFrame(f.data)).filter((p) => p?.tcp);
+
+  it("a port-filtered capture holds no ARP: the harness answers the core's ARP for the client", () => {
+    const { frames } = load("port-offload.pcap");
+    expect(frames.some((f) => f.data[12] === 0x08 && f.data[13] === 0x06)).toBe(false);
+    const r = run(frames);
+    expect(r.arpAnswered).toBe(1);
+    expect(check(r).divergence).toBeNull();
+    // without the answer, nothing would come back but the core's ARP
+    expect(r.emitted.filter((f) => parseFrame(f.data)?.tcp).length).toBeGreaterThan(100);
+  });
+
+  it("offloads on: super-frames over the MTU and partial checksums, cut and fixed before feeding", () => {
+    const { frames } = load("port-offload.pcap");
+    expect(Math.max(...frames.map((f) => f.data.length))).toBeGreaterThan(20_000); // TSO/GSO, before the NIC cut them
+    const r = run(frames);
+    expect(r.oversize).toBe(0);
+    expect(Math.max(...r.fed.map((f) => f.data.length))).toBeLessThanOrEqual(1514);
+    expect(check(r).bytes).toBeGreaterThan(1_000_000);
+    // the partial checksums are the offload's: without fixing them every client segment is dropped
+    const raw = run(frames, { fixChecksums: false });
+    expect(check(raw).divergence).not.toBeNull();
+  });
+
+  it("tcpdump -i lo: server and client on 127.0.0.1, zero MACs, 64 KiB segments", () => {
+    const { frames } = load("loopback.pcap");
+    const tcp = tcpOf(frames);
+    expect(tcp.every((p) => p!.srcIp === 0x7f000001 && p!.dstIp === 0x7f000001 && p!.srcMac === synthMac(0x7f000001))).toBe(true);
+    expect(Math.max(...frames.map((f) => f.data.length))).toBeGreaterThan(60_000);
+    const r = run(frames);
+    expect(r.server).toMatchObject({ ip: 0x7f000001, port: 11211 });
+    const c = check(r);
+    expect(c.divergence).toBeNull();
+    expect(c.bytes).toBeGreaterThan(1_000_000);
+    // the clients' side moved to 127.0.0.2 so the core is not talking to itself
+    expect(new Set(tcpOf(r.fed).map((p) => p!.srcIp))).toEqual(new Set([0x7f000002]));
+  });
+
+  it("tcpdump -i any: Linux cooked v1 (113) and v2 (276) read as Ethernet", () => {
+    expect([linkType("any-sll.pcap"), linkType("any-sll2.pcap")]).toEqual([113, 276]);
+    for (const name of ["any-sll.pcap", "any-sll2.pcap"]) {
+      const tcp = tcpOf(load(name).frames);
+      expect(tcp.length).toBeGreaterThan(10);
+      expect(tcp.every((p) => p!.srcMac === synthMac(p!.srcIp) && p!.dstMac === synthMac(p!.dstIp))).toBe(true);
+    }
+    // the same session either way: the same client bytes
+    const payload = (name: string) => Buffer.concat(tcpOf(load(name).frames).filter((p) => p!.tcp!.dstPort === 11211).map((p) => p!.tcp!.payload));
+    expect(payload("any-sll.pcap").equals(payload("any-sll2.pcap"))).toBe(true);
+  });
+
+  it("802.1Q and QinQ tags are taken out (a recorded capture's frames tagged)", () => {
+    const { frames } = load("pipeline.pcapng");
+    const tag = (f: CapturedFrame, tags: number[]): CapturedFrame => {
+      const t = new Uint8Array(f.data.length + 4 * tags.length);
+      t.set(f.data.subarray(0, 12));
+      tags.forEach((tpid, i) => t.set([tpid >> 8, tpid & 255, 0x20, 7 + i], 12 + 4 * i));
+      t.set(f.data.subarray(12), 12 + 4 * tags.length);
+      return { ...f, data: t };
+    };
+    const tagged = frames.map((f, i) => tag(f, i % 2 ? [0x8100] : [0x88a8, 0x8100]));
+    const back = readCapture(pcapOf(tagged), "tagged.pcap").frames;
+    expect(back.map((f) => Buffer.from(f.data).toString("hex"))).toEqual(frames.map((f) => Buffer.from(f.data).toString("hex")));
+    expect(check(run(back)).divergence).toBeNull();
+  });
+
+  it("a capture started mid-connection: ERR_REPLAY_MIDSTREAM; with the server given, reported and not fed", () => {
+    const { frames } = load("midstream.pcap");
+    expect(tcpOf(frames).some((p) => p!.tcp!.flags & 2)).toBe(false);
+    const e = captureError(() => run(frames));
+    expect(e.code).toBe("ERR_REPLAY_MIDSTREAM");
+    expect(e.message).toMatch(/starts mid-connection/);
+    const r = run(frames, { serverIp: 0x0a4d0102, serverMac: 0x020000770102, serverPort: 11211 });
+    expect(r.midstream).toEqual([expect.stringMatching(/^10\.77\.1\.1:\d+$/)]);
+    expect(r.fed.filter((f) => parseFrame(f.data)?.tcp).length).toBe(0);
+    expect(check(r).connections).toBe(0);
+  });
+
+  it("a capture that lost frames: the check names the hole instead of passing on a prefix", () => {
+    const { frames } = load("values.pcap");
+    const big = frames.findIndex((f, i) => i > 20 && (parseFrame(f.data)?.tcp?.payload.length ?? 0) > 1000 && parseFrame(f.data)!.tcp!.srcPort === 11211);
+    const c = check(run(frames.filter((_, i) => i !== big)));
+    expect(c.incomplete).toEqual([expect.stringMatching(/^client 10\.77\.0\.1:\d+: the reply stream has a hole at byte \d+ of \d+$/)]);
+  });
+});
+
 describe("wasmcached replay (the CLI)", () => {
   it("parses strictly", () => {
     const c = parseReplayCli(["x.pcap", "--check", "--out", "o.pcap", "--server-port", "11211"]);
@@ -415,6 +507,18 @@ describe("wasmcached replay (the CLI)", () => {
     expect(r.status).toBe(65);
     expect(r.stderr).toMatch(/divergence on client 10\.77\.0\.1:\d+ -> server 10\.77\.0\.2:11211 at reply byte 0/);
     expect(r.stderr).toMatch(/request: +bogus/);
+  });
+
+  it("a capture started mid-connection: a clear message, exit 65", () => {
+    const late = join(corpusDir, "midstream.pcap");
+    const r = spawnSync(process.execPath, [bundle, "replay", late, "--check"], { encoding: "utf8" });
+    expect(r.status).toBe(65);
+    expect(r.stderr).toMatch(/^wasmcached: the capture starts mid-connection/);
+    const g = spawnSync(process.execPath, [bundle, "replay", late, "--check", "--server-ip", "10.77.1.2", "--server-mac", "02:00:00:77:01:02",
+      "--server-port", "11211"], { encoding: "utf8" });
+    expect(g.status).toBe(65);
+    expect(g.stderr).toMatch(/1 connection\(s\) started before the capture \(no SYN in it\), not replayed: 10\.77\.1\.1:\d+/);
+    expect(g.stderr).toMatch(/check: no connection to compare/);
   });
 
   it("garbage: a clear message and exit 65, no stack trace", () => {

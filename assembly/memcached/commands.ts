@@ -22,6 +22,7 @@ import {
 } from "./parse";
 import { putStr, R, reply, replyNumber, replyVersion } from "./reply";
 import { META_LINE_MAX, metaCommand } from "./meta/commands";
+import { lruCrawler, slabs } from "./admin";
 import { incStat, L, resetStats, St, startListing, writeSettings, writeStats } from "./stats";
 
 const INT_MAX: i64 = 0x7fffffff;
@@ -68,6 +69,7 @@ export function dispatch(conn: u32, s: usize, p: usize, len: u32, next: u32): u3
     if (tokIs(p, 0, "set")) update(conn, s, p, MODE_SET);
     else if (tokIs(p, 0, "stats")) stats(conn, s, p);
     else if (tokIs(p, 0, "shutdown")) reply(conn, false, R.SHUTDOWN_DISABLED);
+    else if (tokIs(p, 0, "slabs")) slabs(conn, s, p);
     else reply(conn, false, R.ERROR);
   } else if (first == 0x61) { // a
     if (tokIs(p, 0, "add")) update(conn, s, p, MODE_ADD);
@@ -103,6 +105,8 @@ export function dispatch(conn: u32, s: usize, p: usize, len: u32, next: u32): u3
     setState(s, S.CLOSED);
   } else if (tokIs(p, 0, "verbosity")) {
     verbosity(conn, s, p);
+  } else if (tokIs(p, 0, "lru_crawler")) {
+    lruCrawler(conn, s, p);
   } else if (tokHasPrefix(p, ntok - 1, "HTTP/")) {
     outClose(conn);
     setState(s, S.CLOSED);
@@ -311,7 +315,7 @@ function stats(conn: u32, s: usize, p: usize): void {
   } else if (tokIs(p, 1, "conns")) {
     startListing(s, L.CONNS);
   } else if (tokIs(p, 1, "sizes")) {
-    reply(conn, false, R.END);
+    startListing(s, L.SIZES); // memcached's `sizes_status disabled` (sizes_enable is not served: no histogram)
   } else {
     reply(conn, false, R.ERROR);
   }

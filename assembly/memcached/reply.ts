@@ -34,6 +34,12 @@ export namespace R {
   export const SHUTDOWN_DISABLED: u32 = 21;
   export const MEMLIMIT_SMALL: u32 = 22;
   export const MEMLIMIT_UNITS: u32 = 23;
+  // admin commands (admin.ts)
+  export const CRAWLER_DISABLED: u32 = 24;
+  export const BADCLASS: u32 = 25;
+  export const CRAWLER_SLEEP_MAX: u32 = 26;
+  export const CRAWLER_START_FAILED: u32 = 27;
+  export const REASSIGN_DISABLED: u32 = 28;
 }
 
 function text(r: u32): string {
@@ -61,6 +67,11 @@ function text(r: u32): string {
     case R.SHUTDOWN_DISABLED: return "ERROR: shutdown not enabled";
     case R.MEMLIMIT_SMALL: return "MEMLIMIT_TOO_SMALL cannot set maxbytes to less than 8m";
     case R.MEMLIMIT_UNITS: return "MEMLIMIT_ADJUST_FAILED input value is megabytes not bytes";
+    case R.CRAWLER_DISABLED: return "CLIENT_ERROR lru crawler disabled";
+    case R.BADCLASS: return "BADCLASS invalid class id";
+    case R.CRAWLER_SLEEP_MAX: return "CLIENT_ERROR sleep must be one second or less";
+    case R.CRAWLER_START_FAILED: return "ERROR failed to start lru crawler thread";
+    case R.REASSIGN_DISABLED: return "CLIENT_ERROR slab reassignment disabled";
     default: return "ERROR";
   }
 }

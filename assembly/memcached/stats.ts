@@ -19,6 +19,8 @@ import {
   sState,
 } from "./conn";
 import { outAvail, outCommit, outReserve } from "./output";
+import { metadumpStep } from "./metadump";
+import { crawlerEnabled, crawlerSleep } from "./admin";
 import { gNseg, gSegSize } from "../store/layout";
 import { segEntry, S_STATE, SEG_FREE } from "../store/segtab";
 
@@ -288,6 +290,7 @@ export function writeSettings(p: usize): usize {
   q += lineStr(q, "evictions", load<u32>(ctl + Ctl.EVICTIONS_ON) != 0 ? "on" : "off");
   q += lineStr(q, "domain_socket", "NULL");
   q += line(q, "umask", 700);
+  q += lineStr(q, "shutdown_command", "no");
   q += lineStr(q, "growth_factor", "1.25");
   q += line(q, "chunk_size", 48);
   q += line(q, "num_threads", cores);
@@ -297,23 +300,23 @@ export function writeSettings(p: usize): usize {
   q += line(q, "reqs_per_event", 20);
   q += lineStr(q, "cas_enabled", "yes");
   q += line(q, "tcp_backlog", 1024);
-  q += lineStr(q, "binding_protocol", "ascii");
+  q += lineStr(q, "binding_protocol", "auto-negotiate"); // text, binary and meta on one port
   q += lineStr(q, "auth_enabled_sasl", "no");
   q += lineStr(q, "auth_enabled_ascii", "no");
   q += line(q, "item_size_max", load<u32>(ctl + Ctl.ITEM_SIZE_MAX));
   q += lineStr(q, "maxconns_fast", "yes");
   q += line(q, "hashpower_init", 0);
   q += lineStr(q, "slab_reassign", "no");
-  q += line(q, "slab_automove", 0);
+  q += line(q, "slab_automove", load<u32>(ctl + Ctl.SLAB_AUTOMOVE));
   q += lineStr(q, "slab_automove_ratio", "0.80");
   q += line(q, "slab_automove_window", 30);
   q += line(q, "slab_chunk_max", 524288);
-  q += lineStr(q, "lru_crawler", "no");
-  q += line(q, "lru_crawler_sleep", 100);
-  q += line(q, "lru_crawler_tocrawl", 0);
+  q += lineStr(q, "lru_crawler", crawlerEnabled() ? "yes" : "no");
+  q += line(q, "lru_crawler_sleep", crawlerSleep());
+  q += line(q, "lru_crawler_tocrawl", load<u32>(ctl + Ctl.CRAWLER_TOCRAWL));
   q += line(q, "tail_repair_time", 0);
   q += lineStr(q, "flush_enabled", "yes");
-  q += lineStr(q, "dump_enabled", "no");
+  q += lineStr(q, "dump_enabled", "yes"); // lru_crawler metadump
   q += lineStr(q, "hash_algorithm", "murmur3");
   q += lineStr(q, "lru_maintainer_thread", "no");
   q += lineStr(q, "lru_segmented", "no");
@@ -329,7 +332,31 @@ export function writeSettings(p: usize): usize {
   q += line(q, "read_buf_mem_limit", 0);
   q += lineStr(q, "track_sizes", "no");
   q += lineStr(q, "inline_ascii_response", "no");
+  // Debian's memcached is built with extstore and TLS: their settings at the
+  // defaults that build prints with neither in use (as here)
+  q += line(q, "ext_item_size", 512);
+  q += line(q, "ext_item_age", 4294967295);
+  q += line(q, "ext_low_ttl", 0);
+  q += line(q, "ext_recache_rate", 2000);
+  q += line(q, "ext_wbuf_size", 4194304);
+  q += line(q, "ext_compact_under", 0);
+  q += line(q, "ext_drop_under", 0);
+  q += line(q, "ext_max_sleep", 1000000);
+  q += lineStr(q, "ext_max_frag", "0.80");
+  q += lineStr(q, "slab_automove_freeratio", "0.010");
+  q += lineStr(q, "ext_drop_unread", "no");
   q += lineStr(q, "ssl_enabled", "no");
+  q += lineStr(q, "ssl_chain_cert", "(null)");
+  q += lineStr(q, "ssl_key", "(null)");
+  q += line(q, "ssl_verify_mode", 0);
+  q += line(q, "ssl_keyformat", 1);
+  q += lineStr(q, "ssl_ciphers", "NULL");
+  q += lineStr(q, "ssl_ca_cert", "NULL");
+  q += line(q, "ssl_wbuf_size", 16384);
+  q += lineStr(q, "ssl_session_cache", "no");
+  q += lineStr(q, "ssl_kernel_tls", "no");
+  q += lineStr(q, "ssl_min_version", "tlsv1.2");
+  q += lineStr(q, "num_napi_ids", "(null)");
   q += lineStr(q, "memory_file", "(null)");
   return q - p;
 }
@@ -474,6 +501,7 @@ export namespace L {
   export const NONE: u32 = 5;     // the terminator only (binary `stat reset`)
   export const DETAIL: u32 = 6;   // binary `stat detail dump`: "detailed" = memcached's empty dump
   export const SIZES: u32 = 7;    // `sizes_status disabled`
+  export const METADUMP: u32 = 8; // `lru_crawler metadump` (metadump.ts: its own cursor, not line numbers)
 }
 
 /** Room past the budget for the line that overflows it, and for the terminator
@@ -516,6 +544,7 @@ export function startListing(s: usize, kind: u32): void {
 
 /** LISTING: as much of the listing as one reservation holds; at its end, the terminator. */
 export function listingStep(conn: u32, s: usize): void {
+  if (sMode(s) == L.METADUMP) { metadumpStep(conn, s); return; }
   const p = outReserve(conn, LISTING_MIN);
   if (p == 0) { setHalted(true); return; }
   const bin = sProto(s) == PROTO_BINARY;

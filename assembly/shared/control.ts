@@ -40,6 +40,10 @@ export namespace Ctl {
   export const NET_SEED: u32 = 216;       // u64 (host) ISN/cookie key seed; fixed under replay, random otherwise
   export const NET_PORT: u32 = 224;       // u32 (host) TCP port the protocol module is served on
   export const NET_FLAGS: u32 = 228;      // u32 (host) bit 0: device verifies rx checksums; bit 1: device fills tx checksums
+  export const ADMIN_FLAGS: u32 = 232;    // u32 (atomic, memcached module) bit 0: lru crawler disabled
+  export const SLAB_AUTOMOVE: u32 = 236;  // u32 (memcached module) `slabs automove` level, reported only (no slabs)
+  export const CRAWLER_SLEEP: u32 = 240;  // u32 (memcached module) `lru_crawler sleep` + 1 (0 = memcached's default 100)
+  export const CRAWLER_TOCRAWL: u32 = 244; // u32 (memcached module) `lru_crawler tocrawl`
   export const CAS_COUNTER: u32 = 256;    // u64 (atomic) last CAS value handed out (own cache line)
   export const FLUSH: u32 = 320;          // store's flush state (own cache line), owned by assembly/store
   export const STORE_SCRATCH: u32 = 384;  // 1664 bytes for assembly/store's global header if it wants it

@@ -13,8 +13,8 @@ import { lockVersion, unlockVersionClean, lockWord, unlockWord } from "./lock";
 import { statAdd } from "./stats";
 import { liveLinked, liveUnlinked } from "./live";
 
-const B_NEXT: u32 = 4;
-const B_SLOTS: u32 = 8;
+export const B_NEXT: u32 = 4;
+export const B_SLOTS: u32 = 8;
 const READ_TRIES: u32 = 16;
 const ODD_SPINS: u32 = 1024;
 
@@ -24,7 +24,7 @@ const ODD_SPINS: u32 = 1024;
 @inline export function slotRef(slot: usize): usize { return <usize><u32>atomic.load<u64>(slot); }
 
 /** Next bucket of a chain or 0; a stale pointer read by a reader is bounded by the caller's depth limit. */
-@inline function nextBucket(b: usize): usize {
+@inline export function nextBucket(b: usize): usize {
   let n = atomic.load<u32>(b + B_NEXT);
   return n == 0 || n > gNovf ? 0 : ovfAddr(n);
 }

@@ -148,3 +148,9 @@ export function statHashPowerLevel(): u32 { return statHashPowerLevel_(); }
 export function statHashBytes(): u64 { return statHashBytes_(); }
 /** `stats reset` clears total_items, evictions, reclaimed and friends (not curr_items/bytes). */
 export function statReset(): void { statReset_(); }
+import { storeBuckets as storeBuckets_, storeScanBegin as storeScanBegin_, storeScanNext as storeScanNext_, storeScanEnd as storeScanEnd_ } from "./scan";
+/** A walk over the live items, chain by chain (scan.ts): `lru_crawler metadump`. */
+export function storeBuckets(): u32 { return storeBuckets_(); }
+export function storeScanBegin(i: u32): bool { return storeScanBegin_(i); }
+export function storeScanNext(now: u32): usize { return storeScanNext_(now); }
+export function storeScanEnd(): void { storeScanEnd_(); }

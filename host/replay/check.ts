@@ -61,6 +61,11 @@ export interface CheckResult {
   /** Reply bytes compared (masked streams), all connections. */
   readonly bytes: number;
   readonly divergence: Divergence | null;
+  /**
+   * Streams the capture lost bytes of (the capturing kernel dropped frames):
+   * a comparison stops at the first hole, so a check over them proves little.
+   */
+  readonly incomplete: readonly string[];
 }
 
 interface Segments {
@@ -93,7 +98,12 @@ function collect(frames: readonly (CapturedFrame | EmittedFrame)[], server: Serv
 
 /** The contiguous stream from the byte after the SYN; segment offsets filled in. */
 function assemble(c: Segments | undefined): Uint8Array {
-  if (!c || c.isn === undefined || c.segs.length === 0) return new Uint8Array(0);
+  return assembleWithEnd(c).stream;
+}
+
+/** The stream to its first hole, and the end of everything captured (more than its length when the capture lost bytes). */
+function assembleWithEnd(c: Segments | undefined): { stream: Uint8Array; end: number } {
+  if (!c || c.isn === undefined || c.segs.length === 0) return { stream: new Uint8Array(0), end: 0 };
   let end = 0;
   for (const s of c.segs) {
     s.off = (s.seq - c.isn - 1) >>> 0;
@@ -107,7 +117,7 @@ function assemble(c: Segments | undefined): Uint8Array {
     have.fill(1, s.off, s.off + s.data.length);
   }
   const hole = have.indexOf(0);
-  return hole < 0 ? out : out.subarray(0, hole);
+  return { stream: hole < 0 ? out : out.subarray(0, hole), end };
 }
 
 function mask(b: Uint8Array, masks: readonly Mask[]): string {
@@ -173,6 +183,13 @@ export function check(result: ReplayResult, masks: readonly Mask[] = MASKS, cont
   const clients = collect(result.fed, server, true);
   let bytes = 0;
   const keys = [...recorded.keys()];
+  const incomplete: string[] = [];
+  for (const key of keys) {
+    for (const [side, c] of [["reply", recorded.get(key)], ["request", clients.get(key)]] as const) {
+      const { stream, end } = assembleWithEnd(c);
+      if (stream.length < end) incomplete.push(`client ${key}: the ${side} stream has a hole at byte ${stream.length} of ${end}`);
+    }
+  }
   for (const key of keys) {
     const exp = mask(assemble(recorded.get(key)), masks);
     const act = mask(assemble(ours.get(key)), masks);
@@ -190,6 +207,7 @@ export function check(result: ReplayResult, masks: readonly Mask[] = MASKS, cont
     return {
       connections: keys.length,
       bytes,
+      incomplete,
       divergence: {
         connection: `client ${key} -> server ${ipPort(server.ip, server.port)}`,
         offset: at,
@@ -199,7 +217,7 @@ export function check(result: ReplayResult, masks: readonly Mask[] = MASKS, cont
       },
     };
   }
-  return { connections: keys.length, bytes, divergence: null };
+  return { connections: keys.length, bytes, divergence: null, incomplete };
 }
 
 /** The divergence as the CLI prints it. */

@@ -43,10 +43,23 @@ export function runReplay(config: ReplayConfig, io: Output = stdio): number {
     `replay: ${config.capture} (${capture.format}, ${capture.frames.length} frames): server ${ipPort(result.server.ip, result.server.port)}, ` +
     `fed ${result.fed.length}, emitted ${result.emitted.length}, pacing ACKs ${result.pacingAcks}` +
     (result.skippedAfterDivergence ? `, ${result.skippedAfterDivergence} frames not fed after a divergence` : "") +
-    (result.oversize ? `, ${result.oversize} oversize frames skipped` : "") + "\n",
+    (result.oversize ? `, ${result.oversize} oversize frames skipped` : "") +
+    (result.arpAnswered ? `, ${result.arpAnswered} ARP requests answered for the clients` : "") + "\n",
   );
+  if (result.midstream.length) {
+    io.err(`replay: ${result.midstream.length} connection(s) started before the capture (no SYN in it), not replayed: ` +
+      `${result.midstream.join(", ")}\n`);
+  }
   if (!config.check) return 0;
   const c = check(result);
+  if (c.connections === 0) {
+    io.err("check: no connection to compare (each is replayed from its SYN)\n");
+    return EX_DATAERR;
+  }
+  if (c.incomplete.length) {
+    io.err(`check: the capture lost bytes (dropped by the capturing kernel?), so it cannot be compared whole:\n  ${c.incomplete.join("\n  ")}\n`);
+    return EX_DATAERR;
+  }
   if (c.divergence) {
     io.err(formatDivergence(c.divergence) + "\n");
     return EX_DATAERR;

@@ -1,8 +1,10 @@
 // Reads a capture file into frames: classic libpcap (either byte order,
 // microsecond or nanosecond timestamps) and pcapng (SHB, IDB, EPB, SPB; other
-// blocks skipped). Only LINKTYPE_ETHERNET is accepted. Every problem is a
+// blocks skipped). Ethernet, Linux cooked (SLL, SLL2) and raw IPv4 frames
+// come out as Ethernet without VLAN tags (link.ts). Every problem is a
 // CaptureError with a stable code, never an exception from a DataView.
 import { HostError } from "../errors.js";
+import { LINK_TYPES, toEthernet } from "./link.js";
 
 /** sysexits.h EX_DATAERR: the input data was incorrect. */
 export const EX_DATAERR = 65;
@@ -12,12 +14,10 @@ export class CaptureError extends HostError {
   readonly exitCode = EX_DATAERR;
 }
 
-export const LINKTYPE_ETHERNET = 1;
-
 export interface CapturedFrame {
   /** Unix time in milliseconds (fractional). */
   readonly timeMs: number;
-  /** The frame's captured bytes, from the Ethernet header on. */
+  /** The frame's captured bytes as Ethernet (link.ts), from the Ethernet header on. */
   readonly data: Uint8Array;
   /** Length on the wire (>= data.length when the snap length cut it). */
   readonly origLen: number;
@@ -47,14 +47,22 @@ export function readCapture(input: Uint8Array, name = "capture"): Capture {
 }
 
 function checkLinkType(linkType: number, name: string): void {
-  if (linkType !== LINKTYPE_ETHERNET) {
-    throw new CaptureError("ERR_PCAP_LINKTYPE", `${name}: link type ${linkType} is not supported (only ${LINKTYPE_ETHERNET}, Ethernet)`);
+  if (!LINK_TYPES.includes(linkType)) {
+    throw new CaptureError("ERR_PCAP_LINKTYPE",
+      `${name}: link type ${linkType} is not supported (only 1 Ethernet, 113 and 276 Linux cooked, 101 and 228 raw IPv4)`);
   }
+}
+
+/** A captured frame as Ethernet; nothing when it carries nothing to replay (link.ts). */
+function pushFrame(frames: CapturedFrame[], linkType: number, timeMs: number, raw: Uint8Array, origLen: number): void {
+  const data = toEthernet(linkType, raw);
+  if (data) frames.push({ timeMs, data, origLen: origLen + data.length - raw.length });
 }
 
 function readPcap(bytes: Uint8Array, dv: DataView, name: string, le: boolean, nanos: boolean): Capture {
   if (bytes.length < 24) throw new CaptureError("ERR_PCAP_TRUNCATED", `${name}: the pcap file header is cut short (${bytes.length} of 24 bytes)`);
-  checkLinkType(dv.getUint32(20, le) & 0x0fffffff, name);
+  const linkType = dv.getUint32(20, le) & 0x0fffffff;
+  checkLinkType(linkType, name);
   const frames: CapturedFrame[] = [];
   let off = 24;
   while (off < bytes.length) {
@@ -69,7 +77,7 @@ function readPcap(bytes: Uint8Array, dv: DataView, name: string, le: boolean, na
       throw new CaptureError("ERR_PCAP_TRUNCATED", `${name}: record ${frames.length} (${caplen} bytes at byte ${off + 16}) is cut short`);
     }
     const timeMs = sec * 1000 + (nanos ? frac / 1e6 : frac / 1e3);
-    frames.push({ timeMs, data: bytes.subarray(off + 16, off + 16 + caplen), origLen });
+    pushFrame(frames, linkType, timeMs, bytes.subarray(off + 16, off + 16 + caplen), origLen);
     off += 16 + caplen;
   }
   return { format: "pcap", frames };
@@ -149,7 +157,7 @@ function readPcapng(bytes: Uint8Array, dv: DataView, name: string): Capture {
       }
       if (data + caplen > end) throw new CaptureError("ERR_PCAP_MALFORMED", `${name}: packet at byte ${off} overruns its block`);
       checkLinkType(ifc.linkType, name);
-      frames.push({ timeMs, data: bytes.subarray(data, data + caplen), origLen });
+      pushFrame(frames, ifc.linkType, timeMs, bytes.subarray(data, data + caplen), origLen);
     }
     off += len;
   }

@@ -13,6 +13,8 @@ import { defaultWasmDir, instantiateNetstack, loadNetModules, type NetstackExpor
 import { type CapturedFrame, CaptureError } from "./pcap-reader.js";
 import { agreeSoFar, replyStreams } from "./check.js";
 import { connKey, ipPort, parseFrame, pureAck, seqAfter, TcpFlag, withTcpChecksum } from "./wire.js";
+import { synthMac } from "./link.js";
+import { arpReplyFor, arpRequestTarget, clientAddressFor, separateClients, splitToMtu } from "./prepare.js";
 
 export { connKey, ipPort };
 
@@ -67,11 +69,21 @@ export interface ReplayResult {
   readonly skippedAfterDivergence: number;
   /** Client frames skipped because they do not fit a FRAME_CAP buffer. */
   readonly oversize: number;
+  /**
+   * Connections (client ip:port) that started before the capture (no SYN of
+   * theirs in it): a connection replays from its handshake, so their frames
+   * are neither fed nor checked.
+   */
+  readonly midstream: readonly string[];
+  /** ARP requests of the core that the harness answered for a client whose ARP the capture left out. */
+  readonly arpAnswered: number;
   /** The stack's counters that are not zero at the end. */
   readonly counters: Readonly<Record<string, string>>;
 }
 
 const MAX_TIMER_POLLS = 100_000;
+/** The core's MTU in a replay; frames over it are cut to fit (prepare.ts). */
+const REPLAY_MTU = 1500;
 
 /** The server in a capture: the source of the first SYN-ACK; else the destination of the first SYN. */
 export function findServer(frames: readonly CapturedFrame[], opts: ReplayOptions = {}): Server {
@@ -99,6 +111,10 @@ export function findServer(frames: readonly CapturedFrame[], opts: ReplayOptions
   const ip = opts.serverIp ?? found?.ip;
   const mac = opts.serverMac ?? found?.mac;
   const port = opts.serverPort ?? found?.port;
+  if ((ip === undefined || mac === undefined || port === undefined) && frames.some((f) => parseFrame(f.data)?.tcp)) {
+    throw new CaptureError("ERR_REPLAY_MIDSTREAM", "the capture starts mid-connection: it holds TCP but no handshake (SYN), and a " +
+      "connection is replayed from its SYN; start the capture before the client connects");
+  }
   if (ip === undefined || mac === undefined || port === undefined) {
     throw new CaptureError("ERR_REPLAY_NO_SERVER", "no TCP server in the capture (no SYN or SYN-ACK): give --server-ip, --server-mac and --server-port");
   }
@@ -132,11 +148,29 @@ function commonPrefix(a: number, b: number): number {
 }
 
 /** Runs the capture through one core. Throws CaptureError / ModuleError / LayoutError, never a DataView error. */
-export function replay(frames: readonly CapturedFrame[], opts: ReplayOptions = {}): ReplayResult {
-  const server = findServer(frames, opts);
-  const fed = frames.filter((f) => !isFromServer(f, server));
-  const recorded = frames.filter((f) => isFromServer(f, server));
+export function replay(input: readonly CapturedFrame[], opts: ReplayOptions = {}): ReplayResult {
+  const found = findServer(input, opts);
+  const server = found.mac === 0 ? { ...found, mac: synthMac(found.ip) } : found;
+  const frames = separateClients(input, server.ip, server.port, clientAddressFor(server.ip))
+    .flatMap((f) => splitToMtu(f, REPLAY_MTU));
+  const midstream = midstreamConnections(frames, server);
+  const replayed = (f: CapturedFrame): boolean => {
+    const p = parseFrame(f.data);
+    if (!p || !p.tcp) return true;
+    return !midstream.has(p.srcIp === server.ip ? connKey(p.dstIp, p.tcp.dstPort) : connKey(p.srcIp, p.tcp.srcPort));
+  };
+  const fed = frames.filter((f) => !isFromServer(f, server) && replayed(f));
+  const recorded = frames.filter((f) => isFromServer(f, server) && replayed(f));
   const isns = recordedIsns(frames, server);
+  // clients the core may ARP for though the capture holds none of their ARP: the harness answers for them
+  const clientMacs = new Map<number, number>();
+  const arpSenders = new Set<number>();
+  for (const f of fed) {
+    const p = parseFrame(f.data);
+    if (p?.ip4 && !clientMacs.has(p.srcIp)) clientMacs.set(p.srcIp, p.srcMac);
+    if (p && p.etherType === 0x0806 && f.data.length >= 42) arpSenders.add(new DataView(f.data.buffer, f.data.byteOffset).getUint32(28));
+  }
+  for (const ip of arpSenders) clientMacs.delete(ip);
 
   // the subnet: wide enough to hold every client, so replies go straight back (no gateway)
   let prefix = 32;
@@ -189,6 +223,9 @@ export function replay(frames: readonly CapturedFrame[], opts: ReplayOptions = {
     const had = sent.get(key);
     if (had === undefined || (t.flags & TcpFlag.SYN) || seqAfter(end, had)) sent.set(key, end);
   };
+  const arpOwed: number[] = [];
+  let arpAnswered = 0;
+  let answering = false;
   const poll = (rxCount: number): void => {
     region.offerTx();
     let t = net.net_poll(rxCount, BURST_MAX, now) >>> 0;
@@ -196,12 +233,22 @@ export function replay(frames: readonly CapturedFrame[], opts: ReplayOptions = {
       for (let i = 0; i < t; i++) {
         const data = region.tx.frame(i).slice();
         note(data);
+        const target = arpRequestTarget(data);
+        if (target !== undefined && clientMacs.has(target)) arpOwed.push(target);
         emitted.push({ timeMs: now, data });
       }
       if (t < BURST_MAX) break;
       region.offerTx();
       t = net.net_poll(0, BURST_MAX, now) >>> 0;
     }
+    if (answering) return;
+    answering = true; // the answers' own polls only queue more
+    for (let i = 0; i < arpOwed.length && i < MAX_TIMER_POLLS; i++) {
+      feed(arpReplyFor(clientMacs.get(arpOwed[i])!, arpOwed[i], server.mac, server.ip));
+      arpAnswered++;
+    }
+    arpOwed.length = 0;
+    answering = false;
   };
   /** Fires the stack's timers due up to `until`, each at its own time. */
   const timersUntil = (until: number): void => {
@@ -213,12 +260,12 @@ export function replay(frames: readonly CapturedFrame[], opts: ReplayOptions = {
     }
   };
 
-  const feed = (frame: Uint8Array): void => {
+  function feed(frame: Uint8Array): void {
     region.offerRx();
     bytes.set(frame, region.rx.addr(0));
     region.rx.setLen(0, frame.length);
     poll(1);
-  };
+  }
   const fix = opts.fixChecksums ?? true;
   let pacingAcks = 0;
   let skippedAfterDivergence = 0;
@@ -270,7 +317,31 @@ export function replay(frames: readonly CapturedFrame[], opts: ReplayOptions = {
     feed(fix ? withTcpChecksum(f.data) : f.data);
   }
   timersUntil(now + (opts.drainMs ?? 1000));
-  return { server, fed, recorded, emitted, pacingAcks, skippedAfterDivergence, oversize, counters: readCounters(net, bytes) };
+  return {
+    server, fed, recorded, emitted, pacingAcks, skippedAfterDivergence, oversize,
+    midstream: [...midstream], arpAnswered, counters: readCounters(net, bytes),
+  };
+}
+
+/** Connections to the server whose client's SYN is not in the capture (it started after their handshake). */
+function midstreamConnections(frames: readonly CapturedFrame[], server: Server): Set<string> {
+  const opened = new Set<string>();
+  const late = new Set<string>();
+  for (const f of frames) {
+    const p = parseFrame(f.data);
+    if (!p || !p.tcp) continue;
+    const toServer = p.dstIp === server.ip && p.tcp.dstPort === server.port;
+    const fromServer = p.srcIp === server.ip && p.tcp.srcPort === server.port;
+    if (!toServer && !fromServer) continue;
+    const key = toServer ? connKey(p.srcIp, p.tcp.srcPort) : connKey(p.dstIp, p.tcp.dstPort);
+    if (toServer && (p.tcp.flags & (TcpFlag.SYN | TcpFlag.ACK)) === TcpFlag.SYN) {
+      opened.add(key);
+      late.delete(key); // the port reused by a new connection
+    } else if (!opened.has(key)) {
+      late.add(key);
+    }
+  }
+  return late;
 }
 
 function readCounters(net: NetstackExports, bytes: Uint8Array): Record<string, string> {

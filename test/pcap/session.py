@@ -3,7 +3,9 @@
 
 Every reply is read completely before the next request, except where the
 requests are deliberately pipelined. Usage: session.py HOST PORT NAME
-(NAME: values | pipeline | errors | expiry).
+(NAME: values | pipeline | errors | expiry | late; late is the pipeline
+session after 1.5 s of a quiet open connection, for a capture started
+mid-connection).
 """
 import socket
 import sys
@@ -91,9 +93,15 @@ def errors(s):
     s.sendall(b"quit\r\n")
 
 
+def late(s):
+    import time
+    time.sleep(1.5)  # the capture starts now: its first frames are mid-connection
+    pipeline(s)
+
+
 if __name__ == "__main__":
     host, port, name = sys.argv[1], int(sys.argv[2]), sys.argv[3]
     s = conn(host, port)
-    {"values": values, "pipeline": pipeline, "errors": errors, "expiry": expiry}[name](s)
+    {"values": values, "pipeline": pipeline, "errors": errors, "expiry": expiry, "late": late}[name](s)
     s.recv(1)  # wait for the server's FIN
     s.close()

@@ -303,7 +303,8 @@ export function metaStored(conn: u32, s: usize, it: usize): void {
       i += 2 + len;
     } else {
       if (f == C_K) q = putKey(q, key, klen, binary);
-      else q = putFlagNumber(q, C_C, r == STORED ? storeLastCas() : sCas(s));
+      // memcached returns the new item's CAS, which only a store sets: 0 on EX, NF and NS
+      else q = putFlagNumber(q, C_C, r == STORED ? storeLastCas() : 0);
       i++;
     }
   }
