@@ -35,6 +35,19 @@ describe("warming", () => {
     expect(get("b")).toBe("<miss>");
     expect(statCurrItems()).toBe(1);
   });
+  it("reads past the first line of items of every size and offset, and changes none", () => {
+    // small items at every 8-byte offset (most span two lines), one over two lines, one far larger
+    const keys: string[] = [];
+    for (let i = 0; i < 16; i++) { keys.push("s" + i.toString()); put(keys[i], "v".repeat(i + 1)); }
+    put("mid", "m".repeat(100));
+    put("big", "b".repeat(5000));
+    keys.push("mid"); keys.push("big");
+    const r = warm(keys);
+    for (let i = 0; i < keys.length; i++) expect(r[i]).toBe(<u64>find(keys[i]));
+    for (let i = 0; i < 16; i++) expect(get(keys[i])).toBe("v".repeat(i + 1));
+    expect(get("mid")).toBe("m".repeat(100));
+    expect(get("big")).toBe("b".repeat(5000));
+  });
   it("follows an overwrite to the new item", () => {
     put("k", "old");
     put("k", "new-value");
