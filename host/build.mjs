@@ -26,6 +26,8 @@ const WASM_MODULES = [
   { name: "sockstack", memoryBase: 16384, required: true },
   // The stack calls the protocol module through its exported table (slots from 1; docs/net-device.md).
   { name: "netstack", memoryBase: 16384, required: false, args: ["--exportTable", "--tableBase", "8"] },
+  // The store ABI (docs/store-abi.md) for protocol modules that import `store.*`.
+  { name: "store", memoryBase: 196608, required: true },
   { name: "echo", memoryBase: 262144, required: true },
   { name: "memcached", memoryBase: 262144, required: true },
   { name: "loadgen", memoryBase: 262144, required: true },

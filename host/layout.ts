@@ -1,7 +1,8 @@
 // The one shared memory: where everything goes, and the control block.
 //
 //  [0, 16 KiB)              unused (address 0 stays null)
-//  [16 KiB, 256 KiB)        transport statics (sockstack)
+//  [16 KiB, 192 KiB)        transport statics (sockstack, netstack)
+//  [192 KiB, 256 KiB)       store module statics (store.wasm)
 //  [256 KiB, 1 MiB)         protocol module statics (memcached, echo)
 //  [1 MiB, 1 MiB + 4 KiB)   control block (assembly/shared/control.ts)
 //  store                    store_region_size(-m, -I) bytes, 4 KiB aligned
@@ -26,7 +27,9 @@ export const MAX_MEMORY = MAX_PAGES * WASM_PAGE;
 export const MIN_PAGES = 32;
 
 /** Static windows per module kind ([start, end) in bytes; docs/protocol-modules.md). */
-export const TRANSPORT_WINDOW = { start: 16 * KiB, end: 256 * KiB } as const;
+export const TRANSPORT_WINDOW = { start: 16 * KiB, end: 192 * KiB } as const;
+/** The store module (store.wasm, docs/store-abi.md). */
+export const STORE_WINDOW = { start: 192 * KiB, end: 256 * KiB } as const;
 export const APP_WINDOW = { start: 256 * KiB, end: MiB } as const;
 
 export const CONTROL_BASE = MiB;
