@@ -8,8 +8,9 @@ import { existsSync, mkdtempSync, readdirSync, renameSync, rmSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-/** The protocol module window (docs/protocol-modules.md). */
-const APP_BASE = 262144;
+/** The upper part of the protocol module window, [768 KiB, 1 MiB): the AssemblyScript modules take the lower
+ *  part, so one of each can be served together (docs/protocol-modules.md). */
+const APP_BASE = 786432;
 /** The linker's own stack is used only before app_init moves each instance's stack into its region. */
 const LINK_STACK = 1024;
 

@@ -25,7 +25,7 @@ import { statCurrItems, statTotalItems, statBytes, statEvictions, statReclaimed,
 import { DELTA_OK, NO_MEMORY, STORED, TOO_LARGE } from "./results";
 
 // ---- the result record (48 bytes, 8-aligned, owned by the caller) ----------
-export namespace Res {
+namespace Res {
   export const ITEM: u32 = 0;     // u32 item handle (0 = none)
   export const VALUE: u32 = 4;    // u32 address of the value bytes (vlen + 2 readable: the CRLF)
   export const VLEN: u32 = 8;     // u32 value length without the CRLF
@@ -140,7 +140,7 @@ export function flush(delay: i64, now: u32): void { storeFlush(delay, now); }
 export function tick(now: u32): void { storeTick(now); }
 
 // ---- statistics ------------------------------------------------------------------
-export namespace Stat {
+namespace Stat {
   export const CURR_ITEMS: u32 = 0;
   export const TOTAL_ITEMS: u32 = 1;
   export const BYTES: u32 = 2;
