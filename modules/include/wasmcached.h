@@ -84,4 +84,12 @@ static inline void wc_set_stack(usize top) {
   __asm__ volatile(".globaltype __stack_pointer, i32\n\tlocal.get %0\n\tglobal.set __stack_pointer" ::"r"(top));
 }
 
+/** A per-instance u32 (a Wasm global: C variables would live in the shared
+ *  memory, one for all instances). Defines NAME_get() and NAME_set(v); use it
+ *  once per module, in one .c file. */
+#define WC_INSTANCE_U32(NAME) \
+  __asm__(".globaltype " #NAME ", i32\n" #NAME ":\n"); \
+  static inline u32 NAME##_get(void) { u32 v; __asm__ volatile("global.get " #NAME "\n\tlocal.set %0" : "=r"(v)); return v; } \
+  static inline void NAME##_set(u32 v) { __asm__ volatile("local.get %0\n\tglobal.set " #NAME ::"r"(v)); }
+
 #endif

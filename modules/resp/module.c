@@ -27,9 +27,9 @@
 /** Bounded writes of a streamed value per call. */
 #define MAX_STREAM_CHUNKS 64u
 
-__asm__(".globaltype resp_base, i32\nresp_base:\n");
-static inline usize region(void) { usize v; __asm__ volatile("global.get resp_base\n\tlocal.set %0" : "=r"(v)); return v; }
-static inline void set_region(usize v) { __asm__ volatile("local.get %0\n\tglobal.set resp_base" ::"r"(v)); }
+WC_INSTANCE_U32(resp_base)
+static inline usize region(void) { return resp_base_get(); }
+static inline void set_region(usize v) { resp_base_set((u32)v); }
 
 extern u8 __heap_base;
 
