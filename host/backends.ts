@@ -26,7 +26,7 @@ import {
   writeNetControl,
 } from "./layout.js";
 import { libc } from "./libc.js";
-import { closeListeners, openListeners } from "./listen.js";
+import { type Listeners, closeListeners, openListeners } from "./listen.js";
 import {
   type AppExports,
   defaultWasmDir,
@@ -58,12 +58,12 @@ function layoutDetails(config: Config, layout: Layout): string {
   );
 }
 
-function socketBanner(config: Config, layout: Layout, port: number): string {
+function socketBanner(config: Config, layout: Layout, port: number, last = true): string {
   const host = config.listen.includes(":") ? `[${config.listen}]` : config.listen;
   const text =
     `wasmcached: serving ${config.app} on ${host}:${port} (kernel sockets, ${threadsText(config.threads)}, ${config.memoryLimitMb} MB); ` +
     `for the userspace TCP/IP stack use --tap NAME or --dpdk "<EAL args>" with --ip\n`;
-  return config.verbosity > 0 ? text + layoutDetails(config, layout) : text;
+  return config.verbosity > 0 && last ? text + layoutDetails(config, layout) : text;
 }
 
 function tapBanner(config: Config, net: NetConfig, mtu: number, tap: TapDevice, layout: Layout): string {
@@ -108,28 +108,57 @@ function stackMetricsOf(memory: WebAssembly.Memory, mods: NetModuleSet, layout: 
   return () => stackMetrics((reader ??= instantiateNetstack(memory, mods).netstack), memory, layout);
 }
 
-/** Kernel sockets: SO_REUSEPORT listeners bound here, one socket worker each. */
+/** Where the upper static window of protocol modules starts: the C modules' (modules/build.mjs). */
+const UPPER_APP_STATICS = 768 * 1024;
+
+/**
+ * Modules served together share one memory, so their static data must not
+ * overlap: the protocol module window is split at 768 KiB (AssemblyScript
+ * modules below, the C modules above), and at most one module may use each part.
+ */
+function checkDisjointStatics(apps: readonly { name: string; end: number }[]): void {
+  if (apps.length < 2) return;
+  for (const upper of [false, true]) {
+    const same = apps.filter((a) => (a.end > UPPER_APP_STATICS) === upper);
+    if (same.length > 1) {
+      throw new UsageError("ERR_APP_STATICS", `--app ${same.map((a) => a.name).join(" and ")}: their static data share the ${upper ? "upper" : "lower"} part of the module window; serve at most one AssemblyScript and one C module together (docs/writing-a-module.md)`);
+    }
+  }
+}
+
+/** Kernel sockets: SO_REUSEPORT listeners bound here, one socket worker each, serving every --app. */
 function socketBackend(config: Config): Backend {
-  const mods = loadModules(defaultWasmDir(), config.app);
-  const { transport, app } = instantiate(scratchMemory(), mods);
-  const layout = measureLayout(config, app, (n) => transport.sock_region_size(n));
+  const specs = [{ app: config.app, port: config.port }, ...(config.moreApps ?? [])];
+  const mods = specs.map((s) => loadModules(defaultWasmDir(), s.app));
+  const sized = mods.map((m) => instantiate(scratchMemory(), m));
+  checkDisjointStatics(mods.map((m, i) => ({ name: m.appName, end: sized[i].app.static_end() })));
+  const layout = measureLayout(config, sized[0].app, (n) => sized[0].transport.sock_region_size(n), sized.slice(1).map((s) => s.app));
   const memory = createMemory(layout);
   const c = libc();
-  const listeners = openListeners(c, config.listen, config.port, config.threads);
-  writeControl(memory, layout, config, { nowMs: Date.now(), pid: process.pid, port: listeners.port });
+  const listeners: Listeners[] = [];
+  try {
+    for (const s of specs) listeners.push(openListeners(c, config.listen, s.port, config.threads));
+  } catch (err) {
+    for (const l of listeners) closeListeners(c, l);
+    throw err;
+  }
+  writeControl(memory, layout, config, { nowMs: Date.now(), pid: process.pid, port: listeners[0].port });
+  // the store is formatted through the first module that has one
+  const storeOwner = sized.findIndex((s) => s.app.store_format !== undefined);
   return {
-    appName: mods.appName,
+    appName: mods[Math.max(0, storeOwner)].appName,
     layout,
     memory,
-    app: () => instantiate(memory, mods).app,
+    app: () => instantiate(memory, mods[Math.max(0, storeOwner)]).app,
     start: () => {
-      const inits: WorkerInit[] = listeners.fds.map((listenFd, core) => ({
-        core, memory, modules: mods, layout, listenFd, verbosity: config.verbosity,
+      const inits: WorkerInit[] = listeners[0].fds.map((_, core) => ({
+        core, memory, layout, verbosity: config.verbosity,
+        services: mods.map((modules, i) => ({ modules, listenFd: listeners[i].fds[core] })),
       }));
       return startWorkers(new URL("./socket-worker.mjs", import.meta.url), inits, "socket-worker", () => requestShutdown(memory));
     },
-    banner: () => socketBanner(config, layout, listeners.port),
-    close: () => closeListeners(c, listeners),
+    banner: () => specs.map((_, i) => socketBanner({ ...config, app: mods[i].appName }, layout, listeners[i].port, i === specs.length - 1)).join(""),
+    close: () => { for (const l of listeners) closeListeners(c, l); },
   };
 }
 

@@ -1,6 +1,6 @@
 // `npm run build`: the Wasm modules (asc), then the host bundles (esbuild).
 //   node host/build.mjs          both
-//   node host/build.mjs --wasm   only build/*.wasm
+//   node host/build.mjs --wasm   only build/*.wasm (AssemblyScript, and the C modules in modules/)
 //   node host/build.mjs --host   only dist/ (copies build/*.wasm beside the bundle)
 //   node host/build.mjs --native only build/libwcdpdk.so (skipped, with a message, without DPDK)
 import { spawnSync } from "node:child_process";
@@ -9,6 +9,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { buildNative } from "../native/build.mjs";
+import { buildModules } from "../modules/build.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const buildDir = join(root, "build");
@@ -26,9 +27,13 @@ const WASM_MODULES = [
   { name: "sockstack", memoryBase: 16384, required: true },
   // The stack calls the protocol module through its exported table (slots from 1; docs/net-device.md).
   { name: "netstack", memoryBase: 16384, required: false, args: ["--exportTable", "--tableBase", "8"] },
+  // The store ABI (docs/store-abi.md) for protocol modules that import `store.*`.
+  { name: "store", memoryBase: 196608, required: true },
   { name: "echo", memoryBase: 262144, required: true },
   { name: "memcached", memoryBase: 262144, required: true },
   { name: "loadgen", memoryBase: 262144, required: true },
+  // The smallest module over the store ABI (docs/writing-a-module.md).
+  { name: "hello", memoryBase: 262144, required: true },
 ];
 
 function buildWasm() {
@@ -89,7 +94,10 @@ if (only !== undefined && only !== "--wasm" && only !== "--host" && only !== "--
   process.exit(64);
 }
 try {
-  if (only === undefined || only === "--wasm") buildWasm();
+  if (only === undefined || only === "--wasm") {
+    buildWasm();
+    buildModules(root, buildDir);
+  }
   if (only === undefined || only === "--host") await buildHost();
   if (only === undefined || only === "--native") buildNative();
 } catch (err) {

@@ -33,6 +33,9 @@ export interface Config {
   readonly faults: FaultConfig | undefined;
   /** --app: the protocol module, a name (`<name>.wasm` beside the bundle) or a path ending in .wasm. */
   readonly app: string;
+  /** Further `--app NAME@PORT`: modules served beside the first, on their own ports, over the same store
+   *  (kernel sockets); undefined with a single --app. */
+  readonly moreApps: readonly AppService[] | undefined;
   /** --tap: the TAP interface to create (or attach to); undefined = kernel sockets. */
   readonly tap: string | undefined;
   /** The userspace stack's settings (--ip, --gateway, --mac, --mtu); undefined with kernel sockets. */
@@ -41,6 +44,12 @@ export interface Config {
   readonly dpdk: DpdkConfig | undefined;
   /** --metrics-port: serve Prometheus metrics on 127.0.0.1:<port>/metrics; undefined = off. */
   readonly metricsPort: number | undefined;
+}
+
+/** A protocol module and the port it is served on. */
+export interface AppService {
+  readonly app: string;
+  readonly port: number;
 }
 
 /** The DPDK backend's settings (docs/dpdk.md, "Running with DPDK"). */
@@ -119,8 +128,11 @@ usage: wasmcached [options]
   -v, --verbose             verbose; -vv more verbose
       --metrics-port=<num>  serve the stats as Prometheus metrics on
                             http://127.0.0.1:<num>/metrics (default: off)
-      --app=<name|path>     protocol module: memcached, echo (TCP ping-pong)
-                            or a path to a .wasm (default: memcached)
+      --app=<name|path>     protocol module: memcached, resp (Redis's RESP2),
+                            echo (TCP ping-pong) or a path to a .wasm
+                            (default: memcached); repeat as NAME@PORT to
+                            serve several on one store (kernel sockets):
+                            --app memcached --app resp@6379
   -h, --help                print this help and exit
   -V, --version             print the version and exit
 
@@ -262,10 +274,38 @@ export function kernelSideAddress(net: NetConfig): string {
 
 function parseApp(text: string): string {
   if (text.endsWith(".wasm") || /^[a-z0-9_-]+$/.test(text)) return text;
-  throw new UsageError("ERR_APP_NAME", `--app: "${text}" is neither a module name (memcached, echo) nor a path ending in .wasm`);
+  throw new UsageError("ERR_APP_NAME", `--app: "${text}" is neither a module name (memcached, resp, echo) nor a path ending in .wasm`);
 }
 
-export type Values = Partial<Record<string, string | boolean | boolean[]>>;
+/** `NAME`, `NAME@PORT`, `PATH.wasm`, `PATH.wasm@PORT`. */
+function parseAppService(text: string): { app: string; port: number | undefined } {
+  const at = text.lastIndexOf("@");
+  if (at < 0) return { app: parseApp(text), port: undefined };
+  return { app: parseApp(text.slice(0, at)), port: positiveInt(`--app ${text}`, text.slice(at + 1), 1, 65535) };
+}
+
+/**
+ * Every --app: the first is served on -p (or its own @PORT), the others need
+ * their @PORT; ports must differ. Several modules run over kernel sockets only.
+ */
+function parseApps(values: Values, port: number, kernelSockets: boolean): { app: string; port: number; moreApps: AppService[] | undefined } {
+  const given = values.app === undefined ? [] : Array.isArray(values.app) ? (values.app as string[]) : [values.app as string];
+  if (given.length === 0) return { app: DEFAULT_APP, port, moreApps: undefined };
+  const [first, ...rest] = given.map(parseAppService);
+  const head = { app: first.app, port: first.port ?? port };
+  if (rest.length === 0) return { ...head, moreApps: undefined };
+  if (!kernelSockets) throw new UsageError("ERR_APPS_NOT_KERNEL", "several --app are served over kernel sockets only (not with --tap or --dpdk) in this version");
+  const more: AppService[] = [];
+  for (const [i, r] of rest.entries()) {
+    if (r.port === undefined) throw new UsageError("ERR_APP_PORT", `--app ${given[i + 1]}: a second module needs its own port, as ${r.app}@PORT`);
+    more.push(Object.freeze({ app: r.app, port: r.port }));
+  }
+  const ports = [head.port, ...more.map((m) => m.port)];
+  if (head.port !== 0 && new Set(ports).size !== ports.length) throw new UsageError("ERR_APP_PORT", `--app: each module needs a port of its own (${ports.join(", ")})`);
+  return { ...head, moreApps: more };
+}
+
+export type Values = Partial<Record<string, string | string[] | boolean | boolean[]>>;
 
 /** --dpdk and the flags that only mean something with it. */
 export function parseDpdk(values: Values): DpdkConfig | undefined {
@@ -347,7 +387,7 @@ const options = {
   "max-item-size": { type: "string", short: "I" },
   verbose: { type: "boolean", short: "v", multiple: true },
   faults: { type: "string" },
-  app: { type: "string" },
+  app: { type: "string", multiple: true },
   tap: { type: "string" },
   ip: { type: "string" },
   gateway: { type: "string" },
@@ -401,9 +441,10 @@ export function parseCli(argv: readonly string[], cpus?: number): CliResult {
   if (itemSizeMax > ITEM_SIZE_MAX) {
     throw new UsageError("ERR_ITEM_SIZE_TOO_LARGE", "Cannot set item size limit higher than 128 megabytes.");
   }
-  const port = values.port === undefined ? 11211 : positiveInt("-p", values.port, 0, 65535);
   const dpdk = parseDpdk(values);
   const { tap, net } = parseNet(values, dpdk);
+  const apps = parseApps(values, values.port === undefined ? 11211 : positiveInt("-p", values.port as string, 0, 65535), tap === undefined && dpdk === undefined);
+  const port = apps.port;
   if (net !== undefined && port === 0) {
     throw new UsageError("ERR_PORT_ZERO_TAP", `-p 0 (any free port) is for kernel sockets; give ${dpdk ? "--dpdk" : "--tap"} a port`);
   }
@@ -429,7 +470,8 @@ export function parseCli(argv: readonly string[], cpus?: number): CliResult {
     itemSizeMax,
     verbosity: values.verbose?.length ?? 0,
     faults: values.faults === undefined ? undefined : parseFaults(values.faults),
-    app: values.app === undefined ? DEFAULT_APP : parseApp(values.app),
+    app: apps.app,
+    moreApps: apps.moreApps,
     tap,
     net,
     dpdk,

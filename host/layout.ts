@@ -1,13 +1,15 @@
 // The one shared memory: where everything goes, and the control block.
 //
 //  [0, 16 KiB)              unused (address 0 stays null)
-//  [16 KiB, 256 KiB)        transport statics (sockstack)
+//  [16 KiB, 192 KiB)        transport statics (sockstack, netstack)
+//  [192 KiB, 256 KiB)       store module statics (store.wasm)
 //  [256 KiB, 1 MiB)         protocol module statics (memcached, echo)
 //  [1 MiB, 1 MiB + 4 KiB)   control block (assembly/shared/control.ts)
 //  store                    store_region_size(-m, -I) bytes, 4 KiB aligned
 //  core[0..t)               one region per thread, `coreStride` apart:
 //                             +0          transport region (sock_region_size)
 //                             +appOffset  protocol module region (app_region_size)
+//                             then the same pair for each further --app (services[1..])
 //
 // The offsets below mirror assembly/shared/control.ts: change both together
 // (host/__tests__/layout.test.ts reads that file and compares).
@@ -26,7 +28,9 @@ export const MAX_MEMORY = MAX_PAGES * WASM_PAGE;
 export const MIN_PAGES = 32;
 
 /** Static windows per module kind ([start, end) in bytes; docs/protocol-modules.md). */
-export const TRANSPORT_WINDOW = { start: 16 * KiB, end: 256 * KiB } as const;
+export const TRANSPORT_WINDOW = { start: 16 * KiB, end: 192 * KiB } as const;
+/** The store module (store.wasm, docs/store-abi.md). */
+export const STORE_WINDOW = { start: 192 * KiB, end: 256 * KiB } as const;
 export const APP_WINDOW = { start: 256 * KiB, end: MiB } as const;
 
 export const CONTROL_BASE = MiB;
@@ -64,6 +68,10 @@ export const Ctl = Object.freeze({
   NET_SEED: 216,
   NET_PORT: 224,
   NET_FLAGS: 228,
+  ADMIN_FLAGS: 232,
+  SLAB_AUTOMOVE: 236,
+  CRAWLER_SLEEP: 240,
+  CRAWLER_TOCRAWL: 244,
   CAS_COUNTER: 256,
   FLUSH: 320,
   STORE_SCRATCH: 384,
@@ -86,6 +94,16 @@ export interface LayoutInput {
   readonly transportRegionSize: number;
   /** app_region_size(connsPerCore) of the protocol module. */
   readonly appRegionSize: number;
+  /** Further protocol modules served beside the first (several --app), each with its own transport region. */
+  readonly more?: readonly { readonly transportRegionSize: number; readonly appRegionSize: number }[];
+}
+
+/** Where one service's (transport, protocol module) regions sit inside every core region. */
+export interface ServiceRegions {
+  readonly transportOffset: number;
+  readonly transportSize: number;
+  readonly appOffset: number;
+  readonly appSize: number;
 }
 
 export interface Layout extends LayoutInput {
@@ -95,6 +113,8 @@ export interface Layout extends LayoutInput {
   readonly coreStride: number;
   /** Offset of the protocol module's region inside a core region. */
   readonly appOffset: number;
+  /** Every service's regions, the first module's first (its appOffset is the one above). */
+  readonly services: readonly ServiceRegions[];
   /** Bytes used, and the memory's size in pages. */
   readonly totalBytes: number;
   readonly pages: number;
@@ -114,8 +134,15 @@ function mib(n: number): string {
 export function computeLayout(input: LayoutInput): Layout {
   const storeBase = CONTROL_BASE + CONTROL_SIZE;
   const coreBase = alignUp(storeBase + input.storeSize, 4 * KiB);
-  const appOffset = alignUp(input.transportRegionSize, 64);
-  const coreStride = alignUp(appOffset + input.appRegionSize, 64);
+  const services: ServiceRegions[] = [];
+  let end = 0;
+  for (const s of [{ transportRegionSize: input.transportRegionSize, appRegionSize: input.appRegionSize }, ...(input.more ?? [])]) {
+    const appOffset = alignUp(end + s.transportRegionSize, 64);
+    services.push(Object.freeze({ transportOffset: end, transportSize: s.transportRegionSize, appOffset, appSize: s.appRegionSize }));
+    end = alignUp(appOffset + s.appRegionSize, 64);
+  }
+  const appOffset = services[0].appOffset;
+  const coreStride = end;
   const totalBytes = coreBase + input.threads * coreStride;
   if (totalBytes > MAX_MEMORY) {
     throw new LayoutError(
@@ -132,15 +159,18 @@ export function computeLayout(input: LayoutInput): Layout {
     coreBase,
     coreStride,
     appOffset,
+    services: Object.freeze(services),
     totalBytes,
     pages: Math.max(MIN_PAGES, Math.ceil(totalBytes / WASM_PAGE)),
   });
 }
 
-/** Base addresses of core i's two regions. */
-export function coreRegions(layout: Layout, core: number): { transport: number; app: number } {
+/** Base addresses of core i's two regions (of its service'th module, with several --app). */
+export function coreRegions(layout: Layout, core: number, service = 0): { transport: number; app: number } {
   const base = layout.coreBase + core * layout.coreStride;
-  return { transport: base, app: base + layout.appOffset };
+  if (service === 0) return { transport: base, app: base + layout.appOffset }; // services[0], always at the start
+  const s = layout.services[service];
+  return { transport: base + s.transportOffset, app: base + s.appOffset };
 }
 
 export function createMemory(layout: Layout): WebAssembly.Memory {
@@ -255,11 +285,17 @@ export interface AppSizing {
   store_region_size?(itemBytes: number, itemSizeMax: number): number;
 }
 
-/** The layout for `config`, sized by the protocol module and the transport's region size per core. */
-export function measureLayout(config: Config, app: AppSizing, transportRegionSize: (perCore: number) => number): Layout {
+/**
+ * The layout for `config`, sized by the protocol module and the transport's
+ * region size per core; `more`: further modules served beside it (each with
+ * a transport region of the same size). The store is sized by the first
+ * module that has one: every module with a store shares that one.
+ */
+export function measureLayout(config: Config, app: AppSizing, transportRegionSize: (perCore: number) => number, more: readonly AppSizing[] = []): Layout {
   const perCore = connsPerCore(config.connLimit, config.threads);
-  const storeSize = app.store_region_size ? app.store_region_size(config.maxBytes, config.itemSizeMax) >>> 0 : 0;
-  if (app.store_region_size && storeSize < config.maxBytes) {
+  const sizer = [app, ...more].find((a) => a.store_region_size !== undefined);
+  const storeSize = sizer?.store_region_size ? sizer.store_region_size(config.maxBytes, config.itemSizeMax) >>> 0 : 0;
+  if (sizer && storeSize < config.maxBytes) {
     // Sizes are u32: a store smaller than the items it holds means the size wrapped past 4 GiB.
     throw new LayoutError("ERR_OVER_4GIB", `-m ${config.memoryLimitMb} needs more than the 4096 MiB a 32-bit WebAssembly memory holds`);
   }
@@ -269,5 +305,6 @@ export function measureLayout(config: Config, app: AppSizing, transportRegionSiz
     storeSize,
     transportRegionSize: transportRegionSize(perCore) >>> 0,
     appRegionSize: app.app_region_size(perCore) >>> 0,
+    more: more.map((m) => ({ transportRegionSize: transportRegionSize(perCore) >>> 0, appRegionSize: m.app_region_size(perCore) >>> 0 })),
   });
 }

@@ -4,10 +4,20 @@ import { existsSync, readFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ModuleError } from "./errors.js";
-import { APP_WINDOW, TRANSPORT_WINDOW } from "./layout.js";
+import { APP_WINDOW, STORE_WINDOW, TRANSPORT_WINDOW } from "./layout.js";
 
 export const TRANSPORT_FILE = "sockstack.wasm";
 export const DEFAULT_APP = "memcached";
+/** The store as a module (docs/store-abi.md), for protocol modules that import `store.*`. */
+export const STORE_FILE = "store.wasm";
+
+/** What the host calls on store.wasm; the rest of its exports are the protocol module's `store` imports. */
+interface StoreHostExports {
+  store_region_size(itemBytes: number, itemSizeMax: number): number;
+  store_format(control: number): number;
+  store_attach(control: number, core: number): number;
+  static_end(): number;
+}
 
 /** What the host calls on the kernel-socket transport (assembly/sockstack/module.ts). */
 export interface TransportExports {
@@ -63,6 +73,8 @@ export interface ModuleSet {
   readonly appName: string;
   readonly transport: WebAssembly.Module;
   readonly app: WebAssembly.Module;
+  /** store.wasm, when the protocol module imports `store`. */
+  readonly store?: WebAssembly.Module;
 }
 
 export interface Instances {
@@ -103,14 +115,15 @@ function requireExports(name: string, mod: WebAssembly.Module, funcs: readonly s
  * `<app>.wasm` in dir) or a path ending in .wasm.
  */
 export function loadModules(dir: string, app: string = DEFAULT_APP): ModuleSet {
-  const { appName, module } = loadApp(dir, app);
+  const { appName, module, store } = loadApp(dir, app);
   const transport = compile(join(dir, TRANSPORT_FILE));
   requireExports(TRANSPORT_FILE, transport, TRANSPORT_FUNCS);
-  return Object.freeze({ appName, transport, app: module });
+  return Object.freeze({ appName, transport, app: module, store });
 }
 
-/** A protocol module by name (`<app>.wasm` in dir) or path, compiled and checked for the ABI's exports. */
-function loadApp(dir: string, app: string): { appName: string; module: WebAssembly.Module } {
+/** A protocol module by name (`<app>.wasm` in dir) or path, compiled and checked for the ABI's exports;
+ *  with store.wasm from dir when it imports `store`. */
+function loadApp(dir: string, app: string): { appName: string; module: WebAssembly.Module; store?: WebAssembly.Module } {
   const isPath = app.endsWith(".wasm");
   if (!isPath && !/^[a-z0-9_-]+$/.test(app)) {
     throw new ModuleError("ERR_APP_NAME", `protocol module "${app}" is neither a plain name nor a .wasm path`);
@@ -118,7 +131,8 @@ function loadApp(dir: string, app: string): { appName: string; module: WebAssemb
   const appName = isPath ? basename(app, ".wasm") : app;
   const module = compile(isPath ? app : join(dir, `${app}.wasm`));
   requireExports(`${appName}.wasm`, module, APP_FUNCS);
-  return { appName, module };
+  const wantsStore = WebAssembly.Module.imports(module).some((i) => i.module === "store");
+  return { appName, module, store: wantsStore ? compile(join(dir, STORE_FILE)) : undefined };
 }
 
 /** AssemblyScript's abort(message, file, line, column): strings are UTF-16 with the byte length before them. */
@@ -154,18 +168,49 @@ type StackImports = Pick<TransportExports, "tx_reserve" | "tx_avail" | "tx_commi
   net_connect?(ip: number, port: number): number;
 };
 
-/** Instantiates a protocol module linked Wasm to Wasm to a transport's exports, and checks its statics. */
-function instantiateApp(memory: WebAssembly.Memory, module: WebAssembly.Module, appName: string, t: StackImports): AppExports {
+/**
+ * Instantiates a protocol module linked Wasm to Wasm to a transport's exports
+ * (and to its own store.wasm instance, when it imports `store`), and checks
+ * its statics.
+ */
+function instantiateApp(memory: WebAssembly.Memory, mods: { app: WebAssembly.Module; appName: string; store?: WebAssembly.Module }, t: StackImports): AppExports {
+  const { appName } = mods;
   const stack: Record<string, WebAssembly.ImportValue> = { tx_reserve: t.tx_reserve, tx_avail: t.tx_avail, tx_commit: t.tx_commit, conn_close: t.conn_close };
   if (t.net_connect) stack.net_connect = t.net_connect;
+  const store = mods.store ? instantiateStore(memory, mods.store) : undefined;
   let app: AppExports;
   try {
-    app = new WebAssembly.Instance(module, { env: envFor(memory, `${appName}.wasm`), stack }).exports as unknown as AppExports;
+    const imports: WebAssembly.Imports = { env: envFor(memory, `${appName}.wasm`), stack };
+    if (store) imports.store = store as unknown as WebAssembly.ModuleImports;
+    app = new WebAssembly.Instance(mods.app, imports).exports as unknown as AppExports;
   } catch (err) {
     throw new ModuleError("ERR_WASM_LINK", `${appName}.wasm: ${(err as Error).message}`);
   }
   checkStatics(`${appName}.wasm`, app.static_end(), APP_WINDOW);
-  return app;
+  return store ? withStore(app, store) : app;
+}
+
+function instantiateStore(memory: WebAssembly.Memory, module: WebAssembly.Module): StoreHostExports {
+  const store = new WebAssembly.Instance(module, { env: envFor(memory, STORE_FILE) }).exports as unknown as StoreHostExports;
+  checkStatics(STORE_FILE, store.static_end(), STORE_WINDOW);
+  return store;
+}
+
+/**
+ * A module over store.wasm, as the host sees it: the store is sized and
+ * formatted through store.wasm, and attached to the instance's core just
+ * before the module's app_init (once per instance, never per request).
+ */
+function withStore(app: AppExports, store: StoreHostExports): AppExports {
+  return Object.freeze({
+    ...app,
+    app_init: (control: number, core: number, base: number, size: number): number => {
+      const rc = store.store_attach(control, core);
+      return rc !== 0 ? rc : app.app_init(control, core, base, size);
+    },
+    store_region_size: app.store_region_size ?? store.store_region_size,
+    store_format: app.store_format ?? store.store_format,
+  });
 }
 
 /** Instantiates the transport, then the protocol module linked to it, on `memory`. Rewrites both modules' statics. */
@@ -173,7 +218,7 @@ export function instantiate(memory: WebAssembly.Memory, mods: ModuleSet): Instan
   const transport = new WebAssembly.Instance(mods.transport, { env: envFor(memory, TRANSPORT_FILE) })
     .exports as unknown as TransportExports;
   checkStatics(TRANSPORT_FILE, transport.static_end(), TRANSPORT_WINDOW);
-  return { transport, app: instantiateApp(memory, mods.app, mods.appName, transport) };
+  return { transport, app: instantiateApp(memory, mods, transport) };
 }
 
 // ---- the userspace stack as transport (assembly/netstack, docs/netstack.md) --------------
@@ -226,6 +271,7 @@ export interface NetModuleSet {
   readonly appName: string;
   readonly netstack: WebAssembly.Module;
   readonly app: WebAssembly.Module;
+  readonly store?: WebAssembly.Module;
 }
 
 export interface NetInstances {
@@ -235,10 +281,10 @@ export interface NetInstances {
 
 /** Compiles netstack.wasm and a protocol module (a name in dir, or a .wasm path), as loadModules does. */
 export function loadNetModules(dir: string, app: string = DEFAULT_APP): NetModuleSet {
-  const { appName, module } = loadApp(dir, app);
+  const { appName, module, store } = loadApp(dir, app);
   const netstack = compile(join(dir, NETSTACK_FILE));
   requireExports(NETSTACK_FILE, netstack, NETSTACK_FUNCS);
-  return Object.freeze({ appName, netstack, app: module });
+  return Object.freeze({ appName, netstack, app: module, store });
 }
 
 /**
@@ -250,7 +296,7 @@ export function loadNetModules(dir: string, app: string = DEFAULT_APP): NetModul
 export function instantiateNetstack(memory: WebAssembly.Memory, mods: NetModuleSet): NetInstances {
   const netstack = new WebAssembly.Instance(mods.netstack, { env: envFor(memory, NETSTACK_FILE) }).exports as unknown as NetstackExports;
   checkStatics(NETSTACK_FILE, netstack.static_end(), TRANSPORT_WINDOW);
-  const app = instantiateApp(memory, mods.app, mods.appName, netstack);
+  const app = instantiateApp(memory, mods, netstack);
   const table = netstack.table;
   const slot = netstack.net_app_slot();
   if (!(table instanceof WebAssembly.Table) || table.length < slot + NETSTACK_APP_SLOTS.length) {

@@ -1,6 +1,6 @@
 // One socket worker: a thread with its own Wasm instances (transport +
-// protocol module) on the shared memory, its own SO_REUSEPORT listener and
-// epoll set. Bytes go kernel <-> Wasm memory directly (recv/send on raw
+// protocol module, per service: one per --app) on the shared memory, its own
+// SO_REUSEPORT listener per service and one epoll set. Bytes go kernel <-> Wasm memory directly (recv/send on raw
 // addresses); JS only moves events and calls Wasm exports.
 //
 // Per connection: input lands in the transport's receive buffer after the
@@ -42,13 +42,18 @@ import { startListening } from "./listen.js";
 import { type AppExports, F_CLOSE, type ModuleSet, type TransportExports, instantiate } from "./modules.js";
 import { initCore } from "./workers.js";
 
-/** What main.ts hands each worker. */
+/** One protocol module served on its own port: its modules and this worker's listener for it. */
+export interface ServiceInit {
+  readonly modules: ModuleSet;
+  readonly listenFd: number;
+}
+
+/** What main.ts hands each worker: one or more services (`--app`), in the order of the layout's service regions. */
 export interface WorkerInit {
   readonly core: number;
   readonly memory: WebAssembly.Memory;
-  readonly modules: ModuleSet;
+  readonly services: readonly ServiceInit[];
   readonly layout: Layout;
-  readonly listenFd: number;
   readonly verbosity: number;
 }
 
@@ -63,14 +68,55 @@ const MAX_ROUNDS = 8;
 const MAX_ACCEPTS = 64;
 const MAX_SENDS = 4;
 const ACCEPT_PAUSE_MS = 100;
-const LISTENER = 0xffffffff;
+/** epoll data: the service in the top byte, the connection slot below; a listener has the slot bits all set. */
+const SVC_SHIFT = 24;
+const SLOT_MASK = (1 << SVC_SHIFT) - 1;
+const LISTENER = SLOT_MASK;
 
 const enum Flush { Done, Again, Error }
 
+/** One protocol module's connections on this worker: its transport and module instances, its slots. */
+class Service {
+  readonly t: TransportExports;
+  readonly a: AppExports;
+  readonly rxBase: number;
+  readonly rxCap: number;
+  readonly fds: Int32Array;
+  readonly gens: Uint32Array;
+  readonly waitingOut: Uint8Array;
+  readonly free: Int32Array;
+  freeTop: number;
+  acceptPausedUntil = 0;
+  /** The module's refusal message (app_refusal), 0 bytes if it has none. */
+  readonly refusalPtr: number;
+  readonly refusalLen: number;
+
+  constructor(readonly index: number, readonly init: ServiceInit, memory: WebAssembly.Memory, layout: Layout, core: number) {
+    const { transport, app } = instantiate(memory, init.modules);
+    this.t = transport;
+    this.a = app;
+    initCore(layout, core, { name: "sock_init", call: transport.sock_init }, app, init.modules.appName, index);
+    app.app_tick(Date.now());
+    this.refusalPtr = app.app_refusal?.() ?? 0;
+    this.refusalLen = this.refusalPtr === 0 ? 0 : new Uint8Array(memory.buffer, this.refusalPtr, 256).indexOf(0);
+    this.rxBase = transport.rx_buf(0);
+    this.rxCap = transport.rx_cap();
+    const maxConns = layout.connsPerCore;
+    this.fds = new Int32Array(maxConns).fill(-1);
+    this.gens = new Uint32Array(maxConns);
+    this.waitingOut = new Uint8Array(maxConns);
+    this.free = new Int32Array(maxConns);
+    for (let i = 0; i < maxConns; i++) this.free[i] = maxConns - 1 - i; // slot 0 first
+    this.freeTop = maxConns;
+  }
+
+  key(conn: number): number {
+    return ((this.index << SVC_SHIFT) | conn) >>> 0;
+  }
+}
+
 export class SocketLoop {
   private readonly c: Libc;
-  private readonly t: TransportExports;
-  private readonly a: AppExports;
   private readonly dv: DataView;
   private readonly ctl32: Int32Array;
   /** Raw address of Wasm address 0. */
@@ -78,59 +124,36 @@ export class SocketLoop {
   private readonly ep: number;
   private readonly evOff: number;
   private readonly ctlEvOff: number;
-  private readonly rxBase: number;
-  private readonly rxCap: number;
   private readonly maxConns: number;
-  private readonly fds: Int32Array;
-  private readonly gens: Uint32Array;
-  private readonly waitingOut: Uint8Array;
-  private readonly free: Int32Array;
-  private freeTop: number;
+  private readonly services: Service[];
   private readonly one = new Int32Array([1]);
-  private acceptPausedUntil = 0;
-  /** The module's refusal message (app_refusal), 0 bytes if it has none. */
-  private readonly refusalPtr: number;
-  private readonly refusalLen: number;
 
   constructor(private readonly init: WorkerInit) {
     const { memory, layout, core } = init;
     this.c = libc();
-    const { transport, app } = instantiate(memory, init.modules);
-    this.t = transport;
-    this.a = app;
-    initCore(layout, core, { name: "sock_init", call: transport.sock_init }, app, init.modules.appName);
-    app.app_tick(Date.now());
-
+    this.services = init.services.map((s, i) => new Service(i, s, memory, layout, core));
+    const first = this.services[0].t;
     this.dv = new DataView(memory.buffer);
-    this.refusalPtr = app.app_refusal?.() ?? 0;
-    this.refusalLen = this.refusalPtr === 0 ? 0 : new Uint8Array(memory.buffer, this.refusalPtr, 256).indexOf(0);
     this.ctl32 = new Int32Array(memory.buffer, CONTROL_BASE, CONTROL_SIZE / 4);
     this.base = this.c.address(new Uint8Array(memory.buffer));
-    const scratch = transport.sock_scratch();
-    if (transport.sock_scratch_size() < (MAX_EVENTS + 2) * 16) {
+    const scratch = first.sock_scratch();
+    if (first.sock_scratch_size() < (MAX_EVENTS + 2) * 16) {
       throw new ModuleError("ERR_TRANSPORT_SCRATCH", "sockstack's scratch is too small for the epoll events");
     }
     this.evOff = scratch;
     this.ctlEvOff = scratch + MAX_EVENTS * 16;
-    this.rxBase = transport.rx_buf(0);
-    this.rxCap = transport.rx_cap();
     this.maxConns = layout.connsPerCore;
-    this.fds = new Int32Array(this.maxConns).fill(-1);
-    this.gens = new Uint32Array(this.maxConns);
-    this.waitingOut = new Uint8Array(this.maxConns);
-    this.free = new Int32Array(this.maxConns);
-    for (let i = 0; i < this.maxConns; i++) this.free[i] = this.maxConns - 1 - i; // slot 0 first
-    this.freeTop = this.maxConns;
 
     this.ep = this.c.epoll_create1(EPOLL_CLOEXEC);
     if (this.ep < 0) throw sysError(this.c, "ERR_EPOLL", "epoll_create1", this.c.errno(), `core ${core}`);
-    this.watchListener(EPOLL_CTL_ADD);
-    startListening(this.c, init.listenFd); // last: connections come only once this worker can serve them
+    for (const s of this.services) this.watchListener(s, EPOLL_CTL_ADD);
+    // last: connections come only once this worker can serve them
+    for (const s of this.services) startListening(this.c, s.init.listenFd);
   }
 
   /** Runs until the control block's SHUTDOWN word is set; then closes every connection. */
   run(): void {
-    const { c, a, dv } = this;
+    const { c, dv } = this;
     while (!shutdownRequested(this.ctl32)) {
       const n = c.epoll_wait(this.ep, this.base + this.evOff, MAX_EVENTS, EPOLL_TIMEOUT_MS);
       if (n < 0) {
@@ -139,118 +162,124 @@ export class SocketLoop {
         throw sysError(c, "ERR_EPOLL", "epoll_wait", errno, `core ${this.init.core}`);
       }
       const now = Date.now();
-      a.app_tick(now);
+      for (const s of this.services) s.a.app_tick(now);
       for (let i = 0; i < n; i++) {
         const off = this.evOff + i * EPOLL_EVENT_SIZE;
         const events = dv.getUint32(off, true);
-        const conn = dv.getUint32(off + EPOLL_DATA_OFFSET, true);
-        if (conn === LISTENER) this.acceptMany();
-        else this.onEvent(conn, dv.getUint32(off + EPOLL_DATA_OFFSET + 4, true), events);
+        const key = dv.getUint32(off + EPOLL_DATA_OFFSET, true);
+        const s = this.services[key >>> SVC_SHIFT];
+        if (s === undefined) continue;
+        const conn = key & SLOT_MASK;
+        if (conn === LISTENER) this.acceptMany(s);
+        else this.onEvent(s, conn, dv.getUint32(off + EPOLL_DATA_OFFSET + 4, true), events);
       }
-      if (this.acceptPausedUntil !== 0 && now >= this.acceptPausedUntil) {
-        this.acceptPausedUntil = 0;
-        this.watchListener(EPOLL_CTL_ADD);
+      for (const s of this.services) {
+        if (s.acceptPausedUntil !== 0 && now >= s.acceptPausedUntil) {
+          s.acceptPausedUntil = 0;
+          this.watchListener(s, EPOLL_CTL_ADD);
+        }
       }
     }
-    for (let conn = 0; conn < this.maxConns; conn++) if (this.fds[conn] >= 0) this.close(conn, true);
+    for (const s of this.services) for (let conn = 0; conn < this.maxConns; conn++) if (s.fds[conn] >= 0) this.close(s, conn, true);
     c.close(this.ep);
   }
 
-  private epollCtl(op: number, fd: number, events: number, conn: number, gen: number): number {
+  private epollCtl(op: number, fd: number, events: number, key: number, gen: number): number {
     const off = this.ctlEvOff;
     this.dv.setUint32(off, events, true);
-    this.dv.setUint32(off + EPOLL_DATA_OFFSET, conn, true);
+    this.dv.setUint32(off + EPOLL_DATA_OFFSET, key, true);
     this.dv.setUint32(off + EPOLL_DATA_OFFSET + 4, gen, true);
     return this.c.epoll_ctl(this.ep, op, fd, this.base + off);
   }
 
-  private watchListener(op: number): void {
-    if (this.epollCtl(op, this.init.listenFd, EPOLLIN, LISTENER, 0) !== 0) {
+  private watchListener(s: Service, op: number): void {
+    if (this.epollCtl(op, s.init.listenFd, EPOLLIN, s.key(LISTENER), 0) !== 0) {
       throw sysError(this.c, "ERR_EPOLL", "epoll_ctl", this.c.errno(), `core ${this.init.core}: listener`);
     }
   }
 
-  private acceptMany(): void {
-    const { c, t } = this;
+  private acceptMany(s: Service): void {
+    const { c } = this;
     for (let k = 0; k < MAX_ACCEPTS; k++) {
-      const fd = c.accept4(this.init.listenFd, 0, 0, SOCK_NONBLOCK | SOCK_CLOEXEC);
+      const fd = c.accept4(s.init.listenFd, 0, 0, SOCK_NONBLOCK | SOCK_CLOEXEC);
       if (fd < 0) {
         const errno = c.errno();
         if (errno === EAGAIN) return;
         if (errno === EMFILE || errno === ENFILE || errno === ENOBUFS || errno === ENOMEM) {
           // Out of descriptors: stop watching the listener for a moment rather than spin on it.
           if (this.init.verbosity > 0) console.error(`wasmcached: core ${this.init.core}: accept4: ${c.strerror(errno)}`);
-          this.watchListener(EPOLL_CTL_DEL);
-          this.acceptPausedUntil = Date.now() + ACCEPT_PAUSE_MS;
+          this.watchListener(s, EPOLL_CTL_DEL);
+          s.acceptPausedUntil = Date.now() + ACCEPT_PAUSE_MS;
           return;
         }
         continue; // ECONNABORTED, EINTR, EPROTO...: try the next one
       }
-      if (this.freeTop === 0) {
+      if (s.freeTop === 0) {
         // past -c: refuse as memcached does (its message, if the module has one, then close) and count it
-        if (this.refusalLen > 0) c.send(fd, this.base + this.refusalPtr, this.refusalLen, MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (s.refusalLen > 0) c.send(fd, this.base + s.refusalPtr, s.refusalLen, MSG_DONTWAIT | MSG_NOSIGNAL);
         c.close(fd);
-        t.sock_reject();
+        s.t.sock_reject();
         continue;
       }
-      this.open(fd);
+      this.open(s, fd);
     }
   }
 
-  private open(fd: number): void {
-    const conn = this.free[--this.freeTop];
-    const gen = (this.gens[conn] + 1) >>> 0;
-    this.gens[conn] = gen;
-    this.fds[conn] = fd;
-    this.waitingOut[conn] = 0;
-    this.t.conn_reset(conn);
+  private open(s: Service, fd: number): void {
+    const conn = s.free[--s.freeTop];
+    const gen = (s.gens[conn] + 1) >>> 0;
+    s.gens[conn] = gen;
+    s.fds[conn] = fd;
+    s.waitingOut[conn] = 0;
+    s.t.conn_reset(conn);
     this.c.setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, this.one, 4);
-    if (this.epollCtl(EPOLL_CTL_ADD, fd, EPOLLIN, conn, gen) !== 0 || this.a.app_open(conn) !== 0) {
-      this.close(conn, false);
+    if (this.epollCtl(EPOLL_CTL_ADD, fd, EPOLLIN, s.key(conn), gen) !== 0 || s.a.app_open(conn) !== 0) {
+      this.close(s, conn, false);
       return;
     }
     if (this.init.verbosity > 1) console.error(`<${fd} new client connection (core ${this.init.core}, slot ${conn})`);
-    if (this.t.tx_pending(conn) > 0) this.pump(conn, false); // a greeting
+    if (s.t.tx_pending(conn) > 0) this.pump(s, conn, false); // a greeting
   }
 
   /** Closes conn's socket and frees its slot; `notify` says whether the module saw it open. */
-  private close(conn: number, notify: boolean): void {
-    const fd = this.fds[conn];
-    this.fds[conn] = -1;
+  private close(s: Service, conn: number, notify: boolean): void {
+    const fd = s.fds[conn];
+    s.fds[conn] = -1;
     this.c.close(fd); // also leaves the epoll set
-    if (notify) this.a.app_closed(conn);
-    this.t.conn_reset(conn);
-    this.waitingOut[conn] = 0;
-    this.free[this.freeTop++] = conn;
+    if (notify) s.a.app_closed(conn);
+    s.t.conn_reset(conn);
+    s.waitingOut[conn] = 0;
+    s.free[s.freeTop++] = conn;
     if (this.init.verbosity > 1) console.error(`<${fd} connection closed.`);
   }
 
-  private onEvent(conn: number, gen: number, events: number): void {
-    if (conn >= this.maxConns || this.fds[conn] < 0 || this.gens[conn] !== gen) return; // stale: closed earlier in this batch
-    if (events & EPOLLERR) this.close(conn, true);
-    else if (this.waitingOut[conn]) this.pump(conn, false);
-    else this.read(conn);
+  private onEvent(s: Service, conn: number, gen: number, events: number): void {
+    if (conn >= this.maxConns || s.fds[conn] < 0 || s.gens[conn] !== gen) return; // stale: closed earlier in this batch
+    if (events & EPOLLERR) this.close(s, conn, true);
+    else if (s.waitingOut[conn]) this.pump(s, conn, false);
+    else this.read(s, conn);
   }
 
-  private read(conn: number): void {
-    const { c, t } = this;
+  private read(s: Service, conn: number): void {
+    const { c } = this;
+    const { t } = s;
     const len = t.rx_len(conn);
-    const room = this.rxCap - len;
+    const room = s.rxCap - len;
     if (room === 0) {
       // The module neither consumed a full buffer nor waits for output: it cannot progress.
       if (this.init.verbosity > 0) console.error(`wasmcached: slot ${conn}: request larger than the receive buffer; closing`);
-      this.close(conn, true);
+      this.close(s, conn, true);
       return;
     }
-    const r = c.recv(this.fds[conn], this.base + this.rxBase + conn * this.rxCap + len, room, MSG_DONTWAIT);
+    const r = c.recv(s.fds[conn], this.base + s.rxBase + conn * s.rxCap + len, room, MSG_DONTWAIT);
     if (r > 0) {
       t.rx_add(conn, r);
-      this.pump(conn, true);
+      this.pump(s, conn, true);
     } else if (r === 0) {
-      this.close(conn, true); // peer closed
+      this.close(s, conn, true); // peer closed
     } else {
       const errno = c.errno();
-      if (errno !== EAGAIN && errno !== EINTR) this.close(conn, true); // reset
+      if (errno !== EAGAIN && errno !== EINTR) this.close(s, conn, true); // reset
     }
   }
 
@@ -259,35 +288,36 @@ export class SocketLoop {
    * output space. `present` is false when resuming after EPOLLOUT: then the
    * module hears app_writable first, and unconsumed input is presented after.
    */
-  private pump(conn: number, present: boolean): void {
-    const { t, a } = this;
+  private pump(s: Service, conn: number, present: boolean): void {
+    const { t, a } = s;
     let resumed = !present;
     for (let round = 0; round < MAX_ROUNDS; round++) {
       if (present) {
         const len = t.rx_len(conn);
         if (len > 0) {
-          const used = a.app_data(conn, this.rxBase + conn * this.rxCap, len) >>> 0;
+          const used = a.app_data(conn, s.rxBase + conn * s.rxCap, len) >>> 0;
           if (used > 0) t.rx_consume(conn, used);
         }
       }
-      const flushed = this.flush(conn);
-      if (flushed === Flush.Error) return this.close(conn, true);
-      if (flushed === Flush.Again) return this.waitForOutput(conn, true);
-      if (t.conn_flags(conn) & F_CLOSE) return this.close(conn, true);
+      const flushed = this.flush(s, conn);
+      if (flushed === Flush.Error) return this.close(s, conn, true);
+      if (flushed === Flush.Again) return this.waitForOutput(s, conn, true);
+      if (t.conn_flags(conn) & F_CLOSE) return this.close(s, conn, true);
       if (t.take_blocked(conn)) a.app_writable(conn);
-      else if (!resumed || t.rx_len(conn) === 0) return this.waitForOutput(conn, false);
+      else if (!resumed || t.rx_len(conn) === 0) return this.waitForOutput(s, conn, false);
       resumed = false;
       present = true;
     }
-    this.waitForOutput(conn, true); // more to do: come back on the next (immediate) EPOLLOUT
+    this.waitForOutput(s, conn, true); // more to do: come back on the next (immediate) EPOLLOUT
   }
 
-  private flush(conn: number): Flush {
-    const { c, t } = this;
+  private flush(s: Service, conn: number): Flush {
+    const { c } = this;
+    const { t } = s;
     for (let k = 0; k < MAX_SENDS; k++) {
       const n = t.tx_pending(conn);
       if (n === 0) return Flush.Done;
-      const r = c.send(this.fds[conn], this.base + t.tx_pending_ptr(conn), n, MSG_DONTWAIT | MSG_NOSIGNAL);
+      const r = c.send(s.fds[conn], this.base + t.tx_pending_ptr(conn), n, MSG_DONTWAIT | MSG_NOSIGNAL);
       if (r > 0) {
         t.tx_sent(conn, r);
         continue;
@@ -300,12 +330,12 @@ export class SocketLoop {
   }
 
   /** Switch conn between reading (EPOLLIN) and waiting for output space (EPOLLOUT only). */
-  private waitForOutput(conn: number, on: boolean): void {
+  private waitForOutput(s: Service, conn: number, on: boolean): void {
     const want = on ? 1 : 0;
-    if (this.waitingOut[conn] === want) return;
-    this.waitingOut[conn] = want;
-    if (this.epollCtl(EPOLL_CTL_MOD, this.fds[conn], on ? EPOLLOUT : EPOLLIN, conn, this.gens[conn]) !== 0) {
-      this.close(conn, true);
+    if (s.waitingOut[conn] === want) return;
+    s.waitingOut[conn] = want;
+    if (this.epollCtl(EPOLL_CTL_MOD, s.fds[conn], on ? EPOLLOUT : EPOLLIN, s.key(conn), s.gens[conn]) !== 0) {
+      this.close(s, conn, true);
     }
   }
 }

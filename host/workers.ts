@@ -25,7 +25,7 @@ export class WorkerFailure extends ModuleError {
 /**
  * In a worker: the transport's init (`transportInit`, named for messages:
  * sock_init, net_init) and then the protocol module's app_init, each on its
- * region of `core`; a non-zero return is a ModuleError.
+ * region of `core` (of the service'th module, with several --app); a non-zero return is a ModuleError.
  */
 export function initCore(
   layout: Layout,
@@ -33,11 +33,13 @@ export function initCore(
   transportInit: { readonly name: string; call(control: number, core: number, base: number, size: number): number },
   app: AppExports,
   appName: string,
+  service = 0,
 ): void {
-  const regions = coreRegions(layout, core);
-  const rcT = transportInit.call(layout.control, core, regions.transport, layout.transportRegionSize);
+  const regions = coreRegions(layout, core, service);
+  const sizes = layout.services[service];
+  const rcT = transportInit.call(layout.control, core, regions.transport, sizes.transportSize);
   if (rcT !== 0) throw new ModuleError("ERR_TRANSPORT_INIT", `core ${core}: ${transportInit.name} returned ${rcT}`);
-  const rcA = app.app_init(layout.control, core, regions.app, layout.appRegionSize);
+  const rcA = app.app_init(layout.control, core, regions.app, sizes.appSize);
   if (rcA !== 0) throw new ModuleError("ERR_APP_INIT", `core ${core}: ${appName}.wasm app_init returned ${rcA}`);
 }
 

@@ -6,6 +6,7 @@ export const NOT_FOUND: i32 = 3;
 export const NO_MEMORY: i32 = 4;      // "SERVER_ERROR out of memory storing object"
 export const NON_NUMERIC: i32 = 5;    // incr/decr on a value that is not a number
 export const DELTA_OK: i32 = 6;       // incr/decr applied
+export const TOO_LARGE: i32 = 7;      // the item can never fit (-I, or an empty or over-long key): store ABI only
 
 export const MODE_SET: u32 = 0;
 export const MODE_ADD: u32 = 1;

@@ -184,6 +184,7 @@ export function parseLoadgenCli(argv: readonly string[]): LoadgenCli {
     net,
     dpdk,
     metricsPort: undefined,
+    moreApps: undefined,
   });
   // A count-limited run: allow 1 ms per round of conns x depth requests, far slower than any working server.
   const expectedMs = durationMs > 0 ? durationMs : Math.ceil(requests / (conns * settings.depth));
