@@ -43,6 +43,7 @@ export const F_KEYS: u32 = 8;      // the get line is known to have a key (else 
 export const F_DRAIN: u32 = 16;    // get line cut by a NUL: ignore up to '\n', then END
 export const F_META: u32 = 32;     // a meta command (meta/): ms finishes as meta, mg's value returns to CMD
 export const F_META_QUIET: u32 = 64; // meta `q`: the nominal reply (HD) is suppressed
+export const F_UPLOAD: u32 = 128;   // the value being received holds an upload (upload.ts)
 
 // field offsets
 const O_STATE: usize = 0;

@@ -21,6 +21,7 @@ import { fastGet } from "./fastget";
 import { addStat, incStat, listingStep, St } from "./stats";
 import { itemValue, storeAbort, storeCommit, storeUnpin } from "../store/index";
 import { nowRel } from "./instance";
+import { dropUpload, holdUpload, releaseUpload } from "./upload";
 
 /** CMD: one command line at the start of [p, p+n). */
 function command(conn: u32, s: usize, p: usize, n: u32): u32 {
@@ -105,6 +106,7 @@ export function sessionData(conn: u32, p: usize, len: u32): u32 {
     if (pos >= len) break;
     const q = p + pos;
     const n = len - pos;
+    const it = sItem(s);
     if (st == S.CMD) pos += command(conn, s, q, n);
     else if (st == S.GETKEYS) pos += getKeys(conn, s, q, n);
     else if (st == S.NREAD) pos += nread(conn, s, q, n);
@@ -112,7 +114,9 @@ export function sessionData(conn: u32, p: usize, len: u32): u32 {
     else if (st == S.BIN_NREAD) pos += binNread(conn, s, q, n);
     else if (st == S.SWALLOW) pos += swallow(s, n);
     else pos += skipLine(s, q, n);
+    releaseUpload(s, it);
   }
+  holdUpload(conn, s);
   setCarried(s, len - pos);
   return pos;
 }
@@ -123,6 +127,7 @@ export function sessionWritable(conn: u32): void {
   const st = sState(s);
   if (st == S.GETVALUE) stream(conn, s);
   else if (st == S.LISTING) listingStep(conn, s);
+  else holdUpload(conn, s); // a refusal that waited for output space
 }
 
 /** GETVALUE: a binary connection goes back to BIN_CMD, not GETKEYS, when the value is out. */
@@ -136,7 +141,7 @@ function stream(conn: u32, s: usize): void {
 export function sessionClosed(conn: u32): void {
   const s = session(conn);
   const st = sState(s);
-  if (st == S.NREAD || st == S.BIN_NREAD) storeAbort(sItem(s));
+  if (st == S.NREAD || st == S.BIN_NREAD) { dropUpload(s, sItem(s)); storeAbort(sItem(s)); }
   else if (st == S.GETVALUE) storeUnpin(sItem(s));
   resetSession(s, S.FREE);
 }

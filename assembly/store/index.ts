@@ -86,6 +86,11 @@ export function storeAlloc(key: usize, klen: u32, flags: u32, exptime: u32, vlen
 export function storeCommit(it: usize, mode: u32, casIn: u64, now: u32): i32 { return storeCommit_(it, mode, casIn, now); }
 /** Drop a reservation that will not be committed (bad data chunk, connection closed). */
 export function storeAbort(it: usize): void { storeAbort_(it); }
+import { storeHoldUpload as storeHoldUpload_, storeReleaseUpload as storeReleaseUpload_, storeUploadSegments as storeUploadSegments_ } from "./upload";
+/** An incomplete upload of `it` (false: refused, more segments would hold one than may) and its end. */
+export function storeHoldUpload(it: usize): bool { return storeHoldUpload_(it); }
+export function storeReleaseUpload(it: usize): void { storeReleaseUpload_(it); }
+export function storeUploadSegments(): u32 { return storeUploadSegments_(); }
 /** delete: true if a live item was removed. */
 export function storeDelete(key: usize, klen: u32, now: u32): bool { return storeDelete_(key, klen, now); }
 /** incr/decr with memcached's rules; a nonzero casIn must be the item's CAS, else EXISTS (64-bit wrap on incr, floor 0 on decr, length behaviour, new CAS).

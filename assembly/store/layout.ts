@@ -52,6 +52,7 @@ export namespace Hdr {
   export const FIFO_TAIL: u32 = 76;
   export const REINS: u32 = 80;      // segment receiving re-inserted items
   export const SPARE: u32 = 84;      // empty segment kept for REINS
+  export const UPLOAD_SEGS: u32 = 88; // segments holding incomplete uploads (upload.ts)
   // line 2: overflow bucket pool
   export const OVF_LOCK: u32 = 128;
   export const OVF_FREE: u32 = 132;  // overflow bucket numbers + 1; 0 = none

@@ -33,6 +33,7 @@ export function formatSegments(): void {
   store<u32>(hdr(Hdr.FIFO_TAIL), 0);
   store<u32>(hdr(Hdr.REINS), 0);
   store<u32>(hdr(Hdr.SPARE), 0);
+  store<u32>(hdr(Hdr.UPLOAD_SEGS), 0);
   store<u32>(hdr(Hdr.ALLOC_LOCK), 0);
 }
 

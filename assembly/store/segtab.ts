@@ -3,6 +3,7 @@
 //   +4 pin u32   pins: large-value streams and in-flight reservations
 //   +8 state u32 +12 next u32 (FIFO / free list link, number + 1)
 //   +16 wpos u32 bytes written (final once sealed)
+//   +20 uploads u32 incomplete uploads reserved here (upload.ts)
 import { gItems, gSegShift, gSegTab } from "./layout";
 
 export const S_GEN: u32 = 0;
@@ -10,6 +11,7 @@ export const S_PIN: u32 = 4;
 export const S_STATE: u32 = 8;
 export const S_NEXT: u32 = 12;
 export const S_WPOS: u32 = 16;
+export const S_UPLOADS: u32 = 20;
 
 export const SEG_FREE: u32 = 0;
 export const SEG_OPEN: u32 = 1;     // a core (or the allocator's re-insertion) appends here

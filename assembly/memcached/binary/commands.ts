@@ -65,6 +65,17 @@ function swallow(s: usize, len: u32): void {
   setState(s, skip ? S.SWALLOW : S.BIN_CMD);
 }
 
+/** BIN_NREAD refused an upload hold (../upload.ts): the store fails as one it could not allocate. */
+export function binUploadRefused(conn: u32, s: usize): void {
+  const it = sItem(s);
+  outOfMemory(conn, s, Oom.ALLOC_ITEM);
+  // memcached drops the old value rather than leave it stale after a failed set
+  if (sMode(s) == MODE_SET) storeDelete(itemKey(it), itemKeyLen(it), nowRel);
+  storeAbort(it);
+  setItem(s, 0);
+  swallow(s, sRemain(s));
+}
+
 /** BIN_CMD: one request at the start of [p, p+n); returns the bytes consumed. */
 export function binCommand(conn: u32, s: usize, p: usize, n: u32): u32 {
   const f = frameRequest(p, n);
