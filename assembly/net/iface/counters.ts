@@ -34,7 +34,8 @@ export namespace IfCtr {
   export const ICMP_ECHO_OUT: u32 = 25;
   export const ICMP_REPLY_IN: u32 = 26;        // echo replies to us (we send no requests): ignored
   /** Wire refusals: WIRE_BASE + Reason code. */
-  export const WIRE_BASE: u32 = 27;
+  export const NEIGH_NO_SLOT: u32 = 27;        // an unresolved next hop found every slot held by a resolved peer
+  export const WIRE_BASE: u32 = 28;
   export const COUNT: u32 = WIRE_BASE + Reason.COUNT;
 }
 
@@ -63,6 +64,7 @@ export function ifCounterName(i: u32): string {
     case IfCtr.ARP_QUEUE_EXPIRED: return "arp_queue_expired";
     case IfCtr.ARP_QUEUE_SENT: return "arp_queue_sent";
     case IfCtr.NEIGH_EVICTED: return "neigh_evicted";
+    case IfCtr.NEIGH_NO_SLOT: return "neigh_no_slot";
     case IfCtr.DROP_NO_ROUTE: return "drop_no_route";
     case IfCtr.TX_NO_BUFFER: return "tx_no_buffer";
     case IfCtr.TX_TOO_BIG: return "tx_too_big";

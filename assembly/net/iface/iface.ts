@@ -62,8 +62,12 @@ const COUNTERS_SIZE: usize = (<usize>IfCtr.COUNT * 8 + 63) & ~63;
 const REPR_SLOT: usize = 64; // an Ipv4Repr or ArpRepr, padded
 const REPR_SIZE: usize = 3 * REPR_SLOT;
 
-/** Entries of the neighbour cache (linear scan: a core talks to few next hops). */
-export const NEIGH_MAX: u32 = 16;
+/**
+ * Entries of the neighbour cache (linear scan: a core talks to few next
+ * hops): up to NEIGH_INCOMPLETE_MAX (neighbour.ts) unresolved ones, the rest
+ * for peers that resolved (48 at least).
+ */
+export const NEIGH_MAX: u32 = 64;
 
 @unmanaged export class Neigh {
   ip: u32;

@@ -36,6 +36,7 @@ export function linkBegin(ctx: usize, src: u32, dst: u32, maxLen: u32): usize {
   // Hold it: the next hop is unresolved (arpFlush asks), or no burst is being
   // served (net_connect between polls): it leaves at the next flush.
   if (k == NONE) k = neighSlot(ifc, hop);
+  if (k == NONE) return 0; // every slot a known peer's: TCP counts it and sends again
   let e = neighAt(ifc, k);
   if (e.heldLen) { count(ifc, IfCtr.ARP_QUEUE_REPLACED); e.heldLen = 0; }
   ifc.curFrame = heldAt(ifc, k);
