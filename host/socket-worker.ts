@@ -102,17 +102,17 @@ export class SocketLoop {
     app.app_tick(Date.now());
 
     this.dv = new DataView(memory.buffer);
-    this.refusalPtr = app.app_refusal?.() ?? 0;
+    this.refusalPtr = (app.app_refusal?.() ?? 0) >>> 0; // Wasm returns i32: addresses past 2 GiB come back negative
     this.refusalLen = this.refusalPtr === 0 ? 0 : new Uint8Array(memory.buffer, this.refusalPtr, 256).indexOf(0);
     this.ctl32 = new Int32Array(memory.buffer, CONTROL_BASE, CONTROL_SIZE / 4);
     this.base = this.c.address(new Uint8Array(memory.buffer));
-    const scratch = transport.sock_scratch();
+    const scratch = transport.sock_scratch() >>> 0;
     if (transport.sock_scratch_size() < (MAX_EVENTS + 2) * 16) {
       throw new ModuleError("ERR_TRANSPORT_SCRATCH", "sockstack's scratch is too small for the epoll events");
     }
     this.evOff = scratch;
     this.ctlEvOff = scratch + MAX_EVENTS * 16;
-    this.rxBase = transport.rx_buf(0);
+    this.rxBase = transport.rx_buf(0) >>> 0;
     this.rxCap = transport.rx_cap();
     this.maxConns = layout.connsPerCore;
     this.fds = new Int32Array(this.maxConns).fill(-1);
@@ -287,7 +287,7 @@ export class SocketLoop {
     for (let k = 0; k < MAX_SENDS; k++) {
       const n = t.tx_pending(conn);
       if (n === 0) return Flush.Done;
-      const r = c.send(this.fds[conn], this.base + t.tx_pending_ptr(conn), n, MSG_DONTWAIT | MSG_NOSIGNAL);
+      const r = c.send(this.fds[conn], this.base + (t.tx_pending_ptr(conn) >>> 0), n, MSG_DONTWAIT | MSG_NOSIGNAL);
       if (r > 0) {
         t.tx_sent(conn, r);
         continue;
