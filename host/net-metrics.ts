@@ -20,7 +20,7 @@ export function stackMetrics(net: CounterReader, memory: WebAssembly.Memory, lay
     if (rc !== 0) throw new ModuleError("ERR_METRICS", `net_attach(core ${core}) returned ${rc}`);
     const bytes = new Uint8Array(memory.buffer);
     for (let i = 0; i < net.net_counter_count(); i++) {
-      const at = net.net_counter_name(i);
+      const at = net.net_counter_name(i) >>> 0;
       const name = Buffer.from(bytes.subarray(at, bytes.indexOf(0, at))).toString("latin1");
       const metric = metricName("wasmcached_net_", name);
       const lines = series.get(metric) ?? [];

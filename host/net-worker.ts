@@ -127,9 +127,9 @@ export class NetLoop {
 
   /** rxMax: frames a burst device's burst takes (the rest wait in its queue for the next step). */
   constructor(private readonly stack: NetPort, private readonly device: Device, bytes: Uint8Array, private readonly rxMax = BURST_MAX) {
-    this.rx = new Burst(bytes, stack.net_rx_desc());
-    this.tx = new Burst(bytes, stack.net_tx_desc());
-    this.rxBuffers = stack.net_frame_buffers();
+    this.rx = new Burst(bytes, stack.net_rx_desc() >>> 0); // Wasm returns i32: addresses past 2 GiB come back negative
+    this.tx = new Burst(bytes, stack.net_tx_desc() >>> 0);
+    this.rxBuffers = stack.net_frame_buffers() >>> 0;
     this.txBuffers = this.rxBuffers + BURST_MAX * FRAME_CAP;
     if (this.txBuffers + BURST_MAX * FRAME_CAP > bytes.length) {
       throw new ModuleError("ERR_NET_BUFFERS", "net_frame_buffers() is outside the memory");
@@ -231,7 +231,7 @@ export function stackCounters(net: NetstackExports, memory: WebAssembly.Memory):
   for (let i = 0; i < net.net_counter_count(); i++) {
     const v = net.net_counter(i);
     if (v === 0n) continue;
-    const at = net.net_counter_name(i);
+    const at = net.net_counter_name(i) >>> 0;
     const end = bytes.indexOf(0, at);
     parts.push(`${Buffer.from(bytes.subarray(at, end)).toString("latin1")}=${v}`);
   }
@@ -277,7 +277,7 @@ export class NetWorker {
     const { netstack: net, app } = instantiateNetstack(memory, init.modules);
     this.net = net;
     initCore(layout, core, { name: "net_init", call: net.net_init }, app, init.modules.appName);
-    this.device = workerDevice(init, this.c, net.net_rx_desc());
+    this.device = workerDevice(init, this.c, net.net_rx_desc() >>> 0);
     try {
       this.loop = new NetLoop(net, this.device, new Uint8Array(memory.buffer), init.dpdk?.rxBurst);
       this.waiter = new IdleWaiter(this.c, this.device.fd);

@@ -97,9 +97,9 @@ class Service {
     this.a = app;
     initCore(layout, core, { name: "sock_init", call: transport.sock_init }, app, init.modules.appName, index);
     app.app_tick(Date.now());
-    this.refusalPtr = app.app_refusal?.() ?? 0;
+    this.refusalPtr = (app.app_refusal?.() ?? 0) >>> 0; // Wasm returns i32: addresses past 2 GiB come back negative
     this.refusalLen = this.refusalPtr === 0 ? 0 : new Uint8Array(memory.buffer, this.refusalPtr, 256).indexOf(0);
-    this.rxBase = transport.rx_buf(0);
+    this.rxBase = transport.rx_buf(0) >>> 0;
     this.rxCap = transport.rx_cap();
     const maxConns = layout.connsPerCore;
     this.fds = new Int32Array(maxConns).fill(-1);
@@ -136,7 +136,7 @@ export class SocketLoop {
     this.dv = new DataView(memory.buffer);
     this.ctl32 = new Int32Array(memory.buffer, CONTROL_BASE, CONTROL_SIZE / 4);
     this.base = this.c.address(new Uint8Array(memory.buffer));
-    const scratch = first.sock_scratch();
+    const scratch = first.sock_scratch() >>> 0; // Wasm returns i32: addresses past 2 GiB come back negative
     if (first.sock_scratch_size() < (MAX_EVENTS + 2) * 16) {
       throw new ModuleError("ERR_TRANSPORT_SCRATCH", "sockstack's scratch is too small for the epoll events");
     }
@@ -317,7 +317,7 @@ export class SocketLoop {
     for (let k = 0; k < MAX_SENDS; k++) {
       const n = t.tx_pending(conn);
       if (n === 0) return Flush.Done;
-      const r = c.send(s.fds[conn], this.base + t.tx_pending_ptr(conn), n, MSG_DONTWAIT | MSG_NOSIGNAL);
+      const r = c.send(s.fds[conn], this.base + (t.tx_pending_ptr(conn) >>> 0), n, MSG_DONTWAIT | MSG_NOSIGNAL);
       if (r > 0) {
         t.tx_sent(conn, r);
         continue;

@@ -207,7 +207,7 @@ export function replay(input: readonly CapturedFrame[], opts: ReplayOptions = {}
   if (arc !== 0) throw new CaptureError("ERR_REPLAY_INIT", `app_init failed (${arc})`);
 
   const bytes = new Uint8Array(memory.buffer);
-  const region = new DeviceRegion(bytes, net.net_rx_desc());
+  const region = new DeviceRegion(bytes, net.net_rx_desc() >>> 0);
   const emitted: EmittedFrame[] = [];
   let now = t0;
   let oversize = 0;
@@ -348,7 +348,7 @@ function readCounters(net: NetstackExports, bytes: Uint8Array): Record<string, s
   const out: Record<string, string> = {};
   for (let i = 0; i < net.net_counter_count(); i++) {
     const v = net.net_counter(i);
-    const at = net.net_counter_name(i);
+    const at = net.net_counter_name(i) >>> 0;
     if (v !== 0n) out[Buffer.from(bytes.subarray(at, bytes.indexOf(0, at))).toString("latin1")] = v.toString();
   }
   return out;
