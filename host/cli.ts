@@ -76,10 +76,9 @@ export const IDLE_BACKOFF_US_MAX = 100_000;
  * Default --rx-burst. A poll's replies leave together at the next burst, so
  * taking 32 requests at once makes the first reply wait for the 32nd to be
  * served; in smaller bites the client works on the first replies while the
- * server serves the rest (docs/performance.md, "rx burst": 16 led 8 on the
- * seed and Zipf workloads, 1.59-1.61 M against 1.35-1.40 M req/s on seed).
+ * server serves the rest (docs/performance.md, "rx burst").
  */
-export const RX_BURST_DEFAULT = 16;
+export const RX_BURST_DEFAULT = 8;
 
 /** Addresses of the userspace TCP/IP stack. IPv4 addresses are u32 in host byte order (10.0.0.2 = 0x0a000002). */
 export interface NetConfig {

@@ -129,7 +129,7 @@ describe("parseCli", () => {
     const eal = "--no-huge -m 256 --no-pci -l 0 --vdev net_null0";
     const c = run(["--dpdk", eal, "--ip", "10.77.0.2/24", "-t", "2"]);
     expect(c).toMatchObject({ tap: undefined, threads: 2, port: 11211 });
-    expect(c.dpdk).toEqual({ eal, portId: 0, zeroCopy: true, idleBackoffUs: 1000, rxBurst: 16, macGiven: false });
+    expect(c.dpdk).toEqual({ eal, portId: 0, zeroCopy: true, idleBackoffUs: 1000, rxBurst: 8, macGiven: false });
     expect(Object.isFrozen(c.dpdk)).toBe(true);
     expect(c.net).toEqual({ ip: 0x0a4d0002, prefix: 24, gateway: 0, mac: 0x02000a4d0002, mtu: undefined });
     const full = run([
