@@ -122,6 +122,36 @@ describe("eviction under pressure", () => {
     expect(statBytes()).toBeLessThanOrEqual(<u64>8 * MB);
   });
 
+  it("items of one order of size are not kept for being small: a cold scan goes", () => {
+    makeStore(8 * MB, 256 << 10);
+    const N: u32 = 2000;
+    // never read, 300 and 450 bytes: none is a quarter of its segment's largest
+    for (let h: u32 = 0; h < N; h++) { putNum(115, h, 300, 1); putNum(76, h, 450, 2); }
+    let next: u32 = 0;
+    for (let w: u64 = 0; w < 10 * <u64>MB; w += 1040) putNum(K, next++, 1000, 1);
+    let left: u32 = 0;
+    for (let h: u32 = 0; h < N; h++) { if (findNum(115, h) != 0) left++; if (findNum(76, h) != 0) left++; }
+    expect(left).toBe(0);
+  });
+
+  it("a large item (over 1/8 of a segment) needs two hits in its round to stay", () => {
+    makeStore(8 * MB, 256 << 10);
+    const N: u32 = 20;
+    // 40 KB items, 256 KB segments: "a" hit once, "c" twice
+    for (let h: u32 = 0; h < N; h++) { putNum(97, h, 40 << 10, 1); putNum(99, h, 40 << 10, 2); }
+    for (let h: u32 = 0; h < N; h++) {
+      storeTouchAccess(findNum(97, h));
+      storeTouchAccess(findNum(99, h));
+      storeTouchAccess(findNum(99, h));
+    }
+    streamNext = 0; streamMb = 0;
+    streamTo(10); // one round: their segments were emptied once
+    let a: u32 = 0, c: u32 = 0;
+    for (let h: u32 = 0; h < N; h++) { if (findNum(97, h) != 0) a++; if (findNum(99, h) != 0) c++; }
+    expect(a).toBe(0);
+    expect(c).toBe(N);
+  });
+
   it("with 1 MiB segments (-I 1m) and items up to -I", () => {
     makeStore(8 * MB, MB);
     seed(3);
