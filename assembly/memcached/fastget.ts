@@ -15,6 +15,7 @@ import { outAvail, outCommit, outReserve } from "./output";
 import { KEY_MAX_LENGTH } from "./parse";
 import { R, reply, REPLY_MAX } from "./reply";
 import { countHit, countMiss, HEADER_MAX, writeHeader } from "./retrieve";
+import { copyDisjoint } from "../shared/bytes";
 
 /** "get " as a little-endian u32. */
 const GET_SP: u32 = 0x20746567;
@@ -44,7 +45,7 @@ export function fastGet(conn: u32, s: usize, p: usize, n: u32): u32 {
       // header, value and END from the one span; a larger value is streamed by the general path
       if (<u64>HEADER_MAX + <u64>total + REPLY_MAX > <u64>avail) return 0;
       const h = writeHeader(out, key, k, it, false);
-      memory.copy(out + h, itemValue(it), total);
+      copyDisjoint(out + h, itemValue(it), total);
       if (!storeReadOk(it)) continue;
       outCommit(conn, h + total);
       countHit(it, false);

@@ -19,6 +19,7 @@ import { outAvail, outCommit, outReserve } from "./output";
 import { KEY_MAX_LENGTH } from "./parse";
 import { R, reply, REPLY_MAX } from "./reply";
 import { incStat, St } from "./stats";
+import { copyDisjoint } from "../shared/bytes";
 
 /** Longest "VALUE <key> <flags> <bytes> <cas>\r\n". */
 export const HEADER_MAX: u32 = 6 + KEY_MAX_LENGTH + 1 + 10 + 1 + 10 + 1 + 20 + 2;
@@ -46,7 +47,7 @@ export function writeHeader(p: usize, key: usize, klen: u32, it: usize, cas: boo
   store<u32>(p, 0x554c4156); // "VALU"
   store<u16>(p, 0x2045, 4); // "E "
   let q = p + 6;
-  memory.copy(q, key, klen);
+  copyDisjoint(q, key, klen);
   q += klen;
   store<u8>(q++, 0x20);
   q += writeU64(q, itemFlags(it));

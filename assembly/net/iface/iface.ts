@@ -55,6 +55,7 @@ export namespace DevFlag {
   // work for the next burst
   announce: u32;      // a gratuitous ARP is owed
   owed: u32;          // a held frame or an ARP request waits for a tx buffer
+  heldMaybe: u32;     // 0: no neighbour holds a frame (set when one is held; neighNextAt clears it)
 }
 
 const HEADER_SIZE: usize = (offsetof<Iface>() + 63) & ~63;

@@ -121,6 +121,7 @@ export function neighLearn(ifc: Iface, ip: u32, mac: u64, now: u64, create: bool
 
 /** When a held frame next needs attention (ARP retry or expiry): 0 = none. */
 export function neighNextAt(ifc: Iface): u64 {
+  if (ifc.heldMaybe == 0) return 0; // the common case, at every burst: no scan
   let next: u64 = 0;
   for (let i: u32 = 0; i < NEIGH_MAX; i++) {
     let e = neighAt(ifc, i);
@@ -129,5 +130,6 @@ export function neighNextAt(ifc: Iface): u64 {
     if (t == 0) t = 1;
     if (next == 0 || t < next) next = t;
   }
+  if (next == 0) ifc.heldMaybe = 0;
   return next;
 }

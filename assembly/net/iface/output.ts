@@ -56,6 +56,7 @@ export function linkCommit(ctx: usize, len: u32): void {
   } else {
     let e = neighAt(ifc, ifc.curNeigh);
     e.heldLen = total;
+    ifc.heldMaybe = 1;
     e.heldAt = ifc.now;
     ifc.owed = 1;
     count(ifc, IfCtr.ARP_QUEUED);

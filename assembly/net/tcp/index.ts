@@ -13,7 +13,7 @@ import { afterInput, connStart, newIss, tcpInput } from "./input";
 import { connFree } from "./lifecycle";
 import { wsFor } from "./options";
 import { emitSyn, SegTxBeginFn, SegTxCommitFn, tcpOutput } from "./output";
-import { connAt, MAX_LISTEN, regionSize, Stack, stackLayout, stackOf } from "./stack";
+import { connAt, MAX_LISTEN, queueWrap, regionSize, Stack, stackLayout, stackOf } from "./stack";
 import { NO_CONN, tableInsert, tableLookup } from "./table";
 import { resetsServe, shutdown } from "./shutdown";
 import { connNextAt, connNote, timersFire } from "./timers";
@@ -162,7 +162,7 @@ export function tcpPoll(s: usize, now: u64): void {
   let n = st.qLen; // entries queued while serving wait for the next poll
   for (let k: u32 = 0; k < n; k++) {
     let idx = load<u32>(st.queue + (<usize>st.qHead << 2));
-    st.qHead = (st.qHead + 1) % st.maxConns;
+    st.qHead = queueWrap(st, st.qHead + 1);
     st.qLen--;
     let c = connAt(st, idx);
     if (!hasFlag(c, CF.QUEUED)) continue; // freed (and maybe reused) since

@@ -7,20 +7,22 @@
 //   that part back to the start on commit.
 // Offsets are in [0, size); the caller keeps head and length.
 
+import { copyDisjoint } from "../../shared/bytes";
+
 /** Copy `len` bytes from flat `src` into the ring at offset `off`, wrapping. */
 export function ringWrite(ring: usize, size: u32, off: u32, src: usize, len: u32): void {
   let o = off & (size - 1);
   let first = min(len, size - o);
-  memory.copy(ring + o, src, first);
-  if (len > first) memory.copy(ring, src + first, len - first);
+  copyDisjoint(ring + o, src, first);
+  if (len > first) copyDisjoint(ring, src + first, len - first);
 }
 
 /** Copy `len` bytes out of the ring at offset `off` into flat `dst`, wrapping. */
 export function ringRead(ring: usize, size: u32, off: u32, dst: usize, len: u32): void {
   let o = off & (size - 1);
   let first = min(len, size - o);
-  memory.copy(dst, ring + o, first);
-  if (len > first) memory.copy(dst + first, ring, len - first);
+  copyDisjoint(dst, ring + o, first);
+  if (len > first) copyDisjoint(dst + first, ring, len - first);
 }
 
 /**

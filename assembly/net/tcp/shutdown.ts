@@ -9,7 +9,7 @@ import { TcpFlag } from "../wire/tcp";
 import { CF, clearFlag, hasFlag, setFlag, State } from "./conn";
 import { connFree, tellClosed } from "./lifecycle";
 import { ackSeq, emit } from "./output";
-import { connAt, Stack } from "./stack";
+import { connAt, queueWrap, Stack } from "./stack";
 
 /** RSTs one poll may send: a burst's worth (the host offers at most 64 tx buffers). */
 const RESETS_PER_POLL: u32 = 64;
@@ -64,7 +64,7 @@ export function resetsServe(s: Stack, now: u64): void {
   for (let k: u32 = 0; k < RESETS_PER_POLL && s.qLen > 0; k++) {
     let c = connAt(s, load<u32>(s.queue + (<usize>s.qHead << 2)));
     if (hasFlag(c, CF.ABORT) && !emit(s, c, ackSeq(c), TcpFlag.RST | TcpFlag.ACK, 0, now)) return;
-    s.qHead = (s.qHead + 1) % s.maxConns;
+    s.qHead = queueWrap(s, s.qHead + 1);
     s.qLen--;
     if (!hasFlag(c, CF.ABORT)) continue; // never queued after shutdown; kept for safety
     s.resetsDue--;

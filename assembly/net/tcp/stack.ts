@@ -150,3 +150,9 @@ export function stackLayout(s: Stack, base: usize, size: usize, maxConns: u32, r
 @inline export function txRing(s: Stack, i: u32): usize {
   return s.tx + <usize>i * (s.txSize + s.txSlack);
 }
+
+/**
+ * Index i (< 2 * maxConns) of the service queue ring, wrapped: a compare and
+ * a subtract, not a division (this runs twice per segment).
+ */
+@inline export function queueWrap(s: Stack, i: u32): u32 { return i >= s.maxConns ? i - s.maxConns : i; }

@@ -14,7 +14,7 @@ import { Ctr, ctrAdd } from "./counters";
 import { connAbort, connFree } from "./lifecycle";
 import { emit, emitAck, emitProbe, emitSyn, segMss, tcpOutput, unsentBytes } from "./output";
 import { rttBackoff } from "./rtt";
-import { Stack } from "./stack";
+import { queueWrap, Stack } from "./stack";
 
 @inline function due(at: u64, now: u64): bool { return at != 0 && now >= at; }
 
@@ -31,7 +31,7 @@ export function connNote(s: Stack, c: Conn): void {
   if (!hasFlag(c, CF.DIRTY | CF.ACK_NOW | CF.TX_FREED) || hasFlag(c, CF.QUEUED)) return;
   if (s.qLen >= s.maxConns) { s.nextAt = 1; return; } // full of stale entries: the next poll scans all
   setFlag(c, CF.QUEUED);
-  store<u32>(s.queue + (<usize>((s.qHead + s.qLen) % s.maxConns) << 2), c.index);
+  store<u32>(s.queue + (<usize>queueWrap(s, s.qHead + s.qLen) << 2), c.index);
   s.qLen++;
 }
 

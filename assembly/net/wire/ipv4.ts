@@ -6,6 +6,7 @@
 import { loadBe16, loadBe32, storeBe16, storeBe32 } from "./bytes";
 import { csumFinish, csumPartial, csumPartial20 } from "./checksum";
 import { Reason } from "./reasons";
+import { zeroBytes } from "../../shared/bytes";
 
 export namespace Ipv4 {
   export const VER_IHL: usize = 0;
@@ -96,7 +97,7 @@ export function ipv4Parse(p: usize, len: u32, r: Ipv4Repr): u32 {
   if (ipv4HeaderLen(p) != Ipv4.HEADER_LEN) return Reason.IP_OPTIONS;
   let ff = ipv4FlagsFrag(p);
   if (ff & (Ipv4.FLAG_MF | Ipv4.FRAG_OFFSET)) return Reason.FRAGMENT;
-  memory.fill(changetype<usize>(r), 0, IPV4_REPR_SIZE); // padding too: reprs compare as bytes
+  zeroBytes(changetype<usize>(r), IPV4_REPR_SIZE); // padding too: reprs compare as bytes
   r.src = ipv4Src(p);
   r.dst = ipv4Dst(p);
   r.payloadLen = ipv4TotalLen(p) - <u16>Ipv4.HEADER_LEN;

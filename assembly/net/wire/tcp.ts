@@ -10,6 +10,7 @@ import { loadBe16, loadBe32, storeBe16, storeBe32 } from "./bytes";
 import { csumFinish, csumPartial, csumVerify } from "./checksum";
 import { Reason } from "./reasons";
 import { tcpOptionsEmit, tcpOptionsLen, tcpOptionsParse } from "./tcp-options";
+import { zeroBytes } from "../../shared/bytes";
 
 export namespace Tcp {
   export const SRC_PORT: usize = 0;
@@ -123,7 +124,7 @@ const SACK_BASE: usize = offsetof<TcpRepr>("sack0Left");
 
 /** Set `r` to no options (what a bare 20-byte header parses to). */
 export function tcpReprClear(r: TcpRepr): void {
-  memory.fill(changetype<usize>(r), 0, TCP_REPR_SIZE); // padding too: reprs compare as bytes
+  zeroBytes(changetype<usize>(r), TCP_REPR_SIZE); // padding too: reprs compare as bytes
   r.wscale = Tcp.NO_WSCALE;
 }
 
