@@ -46,9 +46,10 @@ export function writeDec(dst: usize, v: u32): u32 {
 /** Key `key` ("k" + zero-padded decimal) in exactly `size` bytes at dst (config.ts checked that it fits). */
 export function writeKey(dst: usize, key: u32, size: u32): void {
   store<u8>(dst, 0x6B);
-  memory.fill(dst + 1, 0x30, size - 1);
   let p = dst + size;
   for (let k: u32 = 0; k < 10 && (key != 0 || k == 0); k++) { p--; store<u8>(p, <u8>(0x30 + key % 10)); key /= 10; }
+  // the zero padding: a loop, not memory.fill (a call out of the generated code for a few bytes)
+  for (let q = dst + 1; q < p; q++) store<u8>(q, 0x30);
 }
 
 @inline function put4(dst: usize, a: u32): void { store<u32>(dst, a); }

@@ -102,6 +102,33 @@ function firstDiff(a: usize, b: usize, n: u32): u32 {
 }
 
 /**
+ * The common case in one pass: the head reply starts at p and all of it is
+ * among the n bytes there (a STORED, an END, or a hit of at most CHUNK value
+ * bytes). Returns the bytes it verified, or 0: the general path takes over
+ * (a split reply, or a difference, which it locates and reports).
+ */
+function verifyWhole(slot: u32, c: Conn, e: usize, key: u32, op: u32, p: usize, n: u32): u32 {
+  if (c.rOff != 0) return 0;
+  if (op & Op.SET) {
+    if (n < STORED_LEN || !sameBytes(p, STORED, STORED_LEN)) return 0;
+    complete(c, e, op);
+    return STORED_LEN;
+  }
+  if (c.rMode == Mode.MISS) {
+    if (n < END_LEN || !sameBytes(p, END, END_LEN)) return 0;
+    complete(c, e, op);
+    return END_LEN;
+  }
+  let h = c.rHdrLen, vs = I.valueSize;
+  let total = h + vs + CRLF_END_LEN;
+  if (n < total || vs > CHUNK) return 0;
+  if (!sameBytes(p, connPtr(slot) + EXP_HDR, h) || !sameBytes(p + h, valueAt(I.table, key, 0), vs) ||
+      !sameBytes(p + h + vs, CRLF_END, CRLF_END_LEN)) return 0;
+  complete(c, e, op);
+  return total;
+}
+
+/**
  * Check len received bytes at p against the replies conn owes. Everything
  * is consumed: a reply split anywhere leaves only its offset behind.
  */
@@ -126,6 +153,8 @@ export function verify(slot: u32, p: usize, len: u32): void {
         c.rHdrLen = formatValueHeader(connPtr(slot) + EXP_HDR, key, I.keySize, I.valueSize);
       }
     }
+    let whole = verifyWhole(slot, c, e, key, op, p + i, len - i);
+    if (whole) { i += whole; continue; }
     expectedAt(slot, c, key, op, c.rOff); // rOff is always inside the reply here
     let n = min(gSegLen, len - i);
     if (!sameBytes(p + i, gSegPtr, n)) {

@@ -116,6 +116,17 @@ describe("mismatches", () => {
     expect(mmText(Mm.EXPECTED, 32)).toBe(r.substring(at, at + 32));
     expect(mmText(Mm.RECEIVED, 32)).toBe(bad.substring(at, at + 32));
   });
+  it("finds a difference at every offset of a hit that arrives whole (the one-pass path)", () => {
+    for (let at = 0; at < 6 + 8 + 5 + 2 + 10 + 7; at++) {
+      const line = one(0, 10);
+      const r = hit(keyOf(line), 8, 10);
+      const bad = r.substring(0, at) + "#" + r.substring(at + 1);
+      reply(0, bad);
+      expect(stat64(St.MISMATCHES)).toBe(1);
+      expect(stat32(St.MM + Mm.OFFSET)).toBe(<u32>at);
+      expect(stat64(St.VERIFIED)).toBe(0);
+    }
+  });
   it("keeps expected bytes up to the reply's end and received bytes up to what came", () => {
     one(1000, 10);
     reply(0, "STOR3D\r\n");
