@@ -12,6 +12,7 @@ import {
   parseMac,
 } from "../cli.js";
 import { EX_USAGE, UsageError } from "../errors.js";
+import { NO_EXTENDED } from "../extended.js";
 import { bundle, ensureBuilt } from "./support.js";
 
 function run(argv: string[], cpus = 8) {
@@ -48,6 +49,18 @@ describe("parseCli", () => {
       tap: undefined,
       net: undefined,
       dpdk: undefined,
+      unixSocket: undefined,
+      unixMask: 0o700,
+      backlog: 1024,
+      daemonize: false,
+      pidFile: undefined,
+      user: undefined,
+      reqsPerEvent: 20,
+      protocol: "auto",
+      casEnabled: true,
+      lockMemory: false,
+      largePages: false,
+      extended: NO_EXTENDED,
     });
     expect(c).toHaveProperty("faults", undefined);
     expect(Object.isFrozen(c)).toBe(true);
