@@ -62,7 +62,7 @@ export interface Config {
   readonly reqsPerEvent: number;
   /** -B: the protocols a connection may speak (auto = text, meta and binary, chosen by its first byte). */
   readonly protocol: Protocol;
-  /** false with -C (reported in `stats settings`; CAS values are still issued: see --help). */
+  /** false with -C: accepted, but CAS values are still issued (memcached's -C zeroes them and fails every cas). */
   readonly casEnabled: boolean;
   /** -k: lock memory (not available: warned, as memcached does without mlockall). */
   readonly lockMemory: boolean;
@@ -195,8 +195,8 @@ usage: wasmcached [options]
                             auto-negotiate, by each connection's first byte)
   -R, --max-reqs-per-event=<num> accepted and reported (default: ${REQS_PER_EVENT_DEFAULT}); a
                             connection's input is served as it arrives
-  -C, --disable-cas         accepted and reported (cas_enabled no); CAS values
-                            are still issued
+  -C, --disable-cas         accepted, with a warning: CAS values are still
+                            issued (and cas commands still compare them)
   -k, --lock-memory         accepted; memory cannot be locked from Node.js
                             (warned at start, as memcached without mlockall)
   -L, --enable-largepages   accepted; the memory is always advised to use
@@ -607,6 +607,9 @@ export function parseCli(argv: readonly string[], cpus?: number): CliResult {
   checkUdpPort(values["udp-port"]);
   const extended = parseExtended(values.extended ?? []);
   warnings.push(...extended.warnings);
+  if (values["disable-cas"] === true) {
+    warnings.push("-C: CAS cannot be disabled in this version; CAS values are still issued and compared (stats settings: cas_enabled yes)");
+  }
   if (values["lock-memory"] === true) {
     // memcached's words where mlockall() is missing: Node.js cannot lock its heap and Wasm memory
     warnings.push("warning: -k invalid, mlockall() not supported on this platform.  proceeding without.");
