@@ -53,6 +53,17 @@ export function daemonize(argv: readonly string[], verbose: boolean): Promise<nu
   });
 }
 
+/**
+ * In the detached copy, first thing: the command may be gone (killed while
+ * waiting), and writing to the pipe it read would fail with EPIPE; that
+ * must not stop the daemon.
+ */
+export function prepareDaemonChild(): void {
+  process.stdout.on("error", () => {});
+  process.stderr.on("error", () => {});
+  process.on("disconnect", () => {});
+}
+
 /** In the detached copy, once it serves: tell the command, and let go of its terminal's streams and directory. */
 export function daemonReady(verbose: boolean): void {
   process.on("SIGHUP", () => {}); // no terminal to hang up on; memcached ignores it too
@@ -66,5 +77,8 @@ export function daemonReady(verbose: boolean): void {
     }
   }
   process.chdir("/");
-  process.send?.({ type: "wasmcached-daemon-ready" } satisfies Ready, undefined, undefined, () => process.disconnect?.());
+  if (!process.connected) return; // the command is gone: nobody to tell
+  process.send?.({ type: "wasmcached-daemon-ready" } satisfies Ready, undefined, undefined, () => {
+    if (process.connected) process.disconnect?.();
+  });
 }

@@ -14,7 +14,7 @@ import { parseLoadgenCli } from "./loadgen/cli.js";
 import { runLoadgen } from "./loadgen/command.js";
 import type { AppExports } from "./modules.js";
 import type { WorkerPool } from "./workers.js";
-import { daemonReady, daemonize, isDaemonChild } from "./daemon.js";
+import { daemonReady, daemonize, isDaemonChild, prepareDaemonChild } from "./daemon.js";
 import { removePidFile, writePidFile } from "./pidfile.js";
 import { dropPrivileges, runningAsRoot } from "./privileges.js";
 
@@ -71,13 +71,14 @@ async function serveWith(config: Config, backend: Backend, signalled: Promise<No
     formatStore(backend.app(), backend.appName, backend.layout);
     becomeUser(config);
     pool = await backend.start();
-    process.stdout.write(backend.banner());
-    rusageTimer = setInterval(() => refreshRusage(memory), RUSAGE_INTERVAL_MS);
-    if (config.metricsPort !== undefined) metrics = await startMetrics(config, backend);
+    // the pid file is there by the time anyone reads "serving"
     if (config.pidFile !== undefined) {
       writePidFile(config.pidFile, process.pid, warn);
       pidWritten = true;
     }
+    process.stdout.write(backend.banner());
+    rusageTimer = setInterval(() => refreshRusage(memory), RUSAGE_INTERVAL_MS);
+    if (config.metricsPort !== undefined) metrics = await startMetrics(config, backend);
     if (config.user === undefined && runningAsRoot()) {
       // memcached refuses ("can't run as root without the -u switch"); here TAP and DPDK need root, so only a word
       warn("running as root: give -u USER to drop privileges once the sockets and devices are set up");
@@ -130,6 +131,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       return 0;
     }
     if (cli.config.daemonize && !isDaemonChild()) return await daemonize(argv, cli.config.verbosity > 0);
+    if (isDaemonChild()) prepareDaemonChild();
     for (const w of cli.warnings) warn(w);
     return await serve(cli.config);
   } catch (err) {
