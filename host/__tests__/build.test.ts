@@ -2,7 +2,7 @@
 // build with no changes compiles nothing and takes well under the 2 s a
 // second `npm start` may spend before serving.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, mkdirSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -30,6 +30,20 @@ describe("incremental build", () => {
     expect(second.lines.some((l) => l.includes("memcached.wasm (up to date)"))).toBe(true);
     expect(second.lines.some((l) => l.includes("dist/wasmcached.mjs") && l.includes("up to date"))).toBe(true);
     expect(second.ms).toBeLessThan(2000);
+  }, 300_000);
+
+  it("takes content, not mtimes: a source touched without a change rebuilds nothing", () => {
+    build();
+    const file = join(repoRoot, "assembly", "shared", "control.ts"); // in every module's closure
+    const { atime, mtime } = statSync(file);
+    try {
+      const later = new Date(Date.now() + 60_000);
+      utimesSync(file, later, later);
+      const lines = build().lines;
+      expect(lines.filter((l) => l.includes(".wasm") && !l.includes("up to date")), lines.join("\n")).toEqual([]);
+    } finally {
+      utimesSync(file, atime, mtime);
+    }
   }, 300_000);
 
   it("follows a module's imports into the store and the shared control block", () => {
