@@ -26,7 +26,7 @@ import {
   writeNetControl,
 } from "./layout.js";
 import { libc } from "./libc.js";
-import { type Listeners, closeListeners, openListeners } from "./listen.js";
+import { type Listeners, closeListeners, openListeners, openUnixListeners } from "./listen.js";
 import {
   type AppExports,
   defaultWasmDir,
@@ -60,8 +60,9 @@ function layoutDetails(config: Config, layout: Layout): string {
 
 function socketBanner(config: Config, layout: Layout, port: number, last = true): string {
   const host = config.listen.includes(":") ? `[${config.listen}]` : config.listen;
+  const where = config.unixSocket !== undefined ? `unix:${config.unixSocket}` : `${host}:${port}`;
   const text =
-    `wasmcached: serving ${config.app} on ${host}:${port} (kernel sockets, ${threadsText(config.threads)}, ${config.memoryLimitMb} MB); ` +
+    `wasmcached: serving ${config.app} on ${where} (kernel sockets, ${threadsText(config.threads)}, ${config.memoryLimitMb} MB); ` +
     `for the userspace TCP/IP stack use --tap NAME or --dpdk "<EAL args>" with --ip\n`;
   return config.verbosity > 0 && last ? text + layoutDetails(config, layout) : text;
 }
@@ -137,12 +138,17 @@ function socketBackend(config: Config): Backend {
   const c = libc();
   const listeners: Listeners[] = [];
   try {
-    for (const s of specs) listeners.push(openListeners(c, config.listen, s.port, config.threads));
+    if (config.unixSocket !== undefined) listeners.push(openUnixListeners(c, config.unixSocket, config.unixMask, config.threads));
+    else for (const s of specs) listeners.push(openListeners(c, config.listen, s.port, config.threads));
   } catch (err) {
     for (const l of listeners) closeListeners(c, l);
     throw err;
   }
-  writeControl(memory, layout, config, { nowMs: Date.now(), pid: process.pid, port: listeners[0].port });
+  // with -s, memcached's `stats settings` still shows -p, and no interface
+  const unix = config.unixSocket !== undefined;
+  writeControl(memory, layout, config, {
+    nowMs: Date.now(), pid: process.pid, port: unix ? config.port : listeners[0].port, address: unix ? "NULL" : undefined,
+  });
   // the store is formatted through the first module that has one
   const storeOwner = sized.findIndex((s) => s.app.store_format !== undefined);
   return {
@@ -152,7 +158,7 @@ function socketBackend(config: Config): Backend {
     app: () => instantiate(memory, mods[Math.max(0, storeOwner)]).app,
     start: () => {
       const inits: WorkerInit[] = listeners[0].fds.map((_, core) => ({
-        core, memory, layout, verbosity: config.verbosity,
+        core, memory, layout, verbosity: config.verbosity, backlog: config.backlog,
         services: mods.map((modules, i) => ({ modules, listenFd: listeners[i].fds[core] })),
       }));
       return startWorkers(new URL("./socket-worker.mjs", import.meta.url), inits, "socket-worker", () => requestShutdown(memory));

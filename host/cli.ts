@@ -2,12 +2,14 @@
 // strictly into one frozen Config with every default filled in.
 import { availableParallelism } from "node:os";
 import { isIP } from "node:net";
+import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { BURST_MAX, ETH_HEADER, FRAME_CAP } from "./devices/device.js";
 import { type FaultConfig, parseFaults } from "./devices/faults.js";
 import { checkTapName } from "./devices/tap.js";
 import { DEFAULT_APP } from "./modules.js";
 import { UsageError } from "./errors.js";
+import { type ExtendedOptions, NO_EXTENDED, parseExtended } from "./extended.js";
 import { MEMCACHED_VERSION, WASMCACHED_VERSION } from "./version.js";
 
 export interface Config {
@@ -44,7 +46,50 @@ export interface Config {
   readonly dpdk: DpdkConfig | undefined;
   /** --metrics-port: serve Prometheus metrics on 127.0.0.1:<port>/metrics; undefined = off. */
   readonly metricsPort: number | undefined;
+  /** -s: a unix-domain socket (absolute path) served instead of TCP, as memcached's; undefined = TCP. */
+  readonly unixSocket: string | undefined;
+  /** -a: the socket file's access mask, as chmod's (memcached's default 0700). */
+  readonly unixMask: number;
+  /** -b: the listen() backlog. */
+  readonly backlog: number;
+  /** -d: detach and run in the background. */
+  readonly daemonize: boolean;
+  /** -P: write the pid here (absolute path) once serving; removed at exit. */
+  readonly pidFile: string | undefined;
+  /** -u: the user to become after set-up, when started as root. */
+  readonly user: string | undefined;
+  /** -R: memcached's requests per event (reported in `stats settings`; input is served as it comes). */
+  readonly reqsPerEvent: number;
+  /** -B: the protocols a connection may speak (auto = text, meta and binary, chosen by its first byte). */
+  readonly protocol: Protocol;
+  /** false with -C: accepted, but CAS values are still issued (memcached's -C zeroes them and fails every cas). */
+  readonly casEnabled: boolean;
+  /** -k: lock memory (not available: warned, as memcached does without mlockall). */
+  readonly lockMemory: boolean;
+  /** -L: large pages (the memory is always advised MADV_HUGEPAGE). */
+  readonly largePages: boolean;
+  /** -o: memcached's extended options (host/extended.ts). */
+  readonly extended: ExtendedOptions;
 }
+
+/** The settings beyond the transport's that a Config made without a command line takes (loadgen, tests). */
+export const SERVICE_DEFAULTS = Object.freeze({
+  unixSocket: undefined,
+  unixMask: 0o700,
+  backlog: 1024,
+  daemonize: false,
+  pidFile: undefined,
+  user: undefined,
+  reqsPerEvent: 20,
+  protocol: "auto",
+  casEnabled: true,
+  lockMemory: false,
+  largePages: false,
+  extended: NO_EXTENDED,
+} as const satisfies Partial<Config>);
+
+/** -B's values, as memcached spells them. */
+export type Protocol = "auto" | "ascii" | "binary";
 
 /** A protocol module and the port it is served on. */
 export interface AppService {
@@ -99,7 +144,15 @@ export type CliResult =
 
 export const ITEM_SIZE_MIN = 1024;
 export const ITEM_SIZE_MAX = 128 * 1024 * 1024;
-export const THREADS_MAX = 256;
+/** The store serves at most this many cores (MAX_CORES in assembly/store/layout.ts). */
+export const THREADS_MAX = 64;
+/** memcached's defaults for -b and -R. */
+export const BACKLOG_DEFAULT = 1024;
+export const REQS_PER_EVENT_DEFAULT = 20;
+/** -a: memcached's default mask for the unix socket. */
+export const UNIX_MASK_DEFAULT = 0o700;
+/** sun_path's size less its NUL. */
+export const UNIX_PATH_MAX = 107;
 const MB = 1024 * 1024;
 /** The stack's smallest MTU (576, RFC 791), and the largest a FRAME_CAP buffer carries. */
 export const MTU_MIN = 576;
@@ -121,10 +174,38 @@ usage: wasmcached [options]
   -c, --conn-limit=<num>    max simultaneous connections (default: 1024),
                             split evenly across threads
   -t, --threads=<num>       number of threads, one Wasm instance each
-                            (default: ${defaultThreads(cpus)}; memcached's 4, at most the CPU count)
+                            (default: ${defaultThreads(cpus)}; memcached's 4, at most the CPU count;
+                            max: ${THREADS_MAX}, the store's limit)
   -I, --max-item-size=<num> largest item; k/m suffixes (default: 1m, min: 1k,
                             max: 128m, at most half of -m)
   -v, --verbose             verbose; -vv more verbose
+  -s, --unix-socket=<file>  UNIX socket to listen on instead of TCP (kernel
+                            sockets; -p and -l are then ignored)
+  -a, --unix-mask=<mask>    access mask for the UNIX socket, in octal
+                            (default: 700)
+  -U, --udp-port=<num>      UDP port: only 0 (off, the default) is accepted;
+                            memcached's UDP protocol is not served
+  -b, --listen-backlog=<num> the listen() backlog (default: ${BACKLOG_DEFAULT})
+  -d, --daemon              run as a daemon: detach once serving (errors
+                            before that are reported and exit non-zero)
+  -P, --pidfile=<file>      write the PID to <file> once serving; removed at exit
+  -u, --user=<user>         assume the identity of <user> after set-up (socket,
+                            TAP, DPDK), when started as root
+  -B, --protocol=<name>     ascii (text and meta), binary, or auto (default:
+                            auto-negotiate, by each connection's first byte)
+  -R, --max-reqs-per-event=<num> accepted and reported (default: ${REQS_PER_EVENT_DEFAULT}); a
+                            connection's input is served as it arrives
+  -C, --disable-cas         accepted, with a warning: CAS values are still
+                            issued (and cas commands still compare them)
+  -k, --lock-memory         accepted; memory cannot be locked from Node.js
+                            (warned at start, as memcached without mlockall)
+  -L, --enable-largepages   accepted; the memory is always advised to use
+                            transparent huge pages
+  -o, --extended=<list>     memcached 1.6's comma-separated extended options;
+                            all are accepted (lru_crawler, no_lru_crawler,
+                            lru_crawler_sleep, lru_crawler_tocrawl, slab_automove
+                            and no_modern take effect), except ext_* and ssl_*
+                            (no external storage, no TLS)
       --metrics-port=<num>  serve the stats as Prometheus metrics on
                             http://127.0.0.1:<num>/metrics (default: off)
       --app=<name|path>     protocol module: memcached, resp (Redis's RESP2),
@@ -304,6 +385,66 @@ function parseApps(values: Values, port: number, kernelSockets: boolean): { app:
   return { ...head, moreApps: more };
 }
 
+/** -B: memcached's three names, and its message for any other. */
+export function parseProtocol(text: string | undefined): Protocol {
+  if (text === undefined) return "auto";
+  if (text === "auto" || text === "ascii" || text === "binary") return text;
+  throw new UsageError("ERR_BAD_PROTOCOL", `Invalid value for binding protocol: ${text}\n -- should be one of auto, binary, or ascii`);
+}
+
+/** -a: an octal mask as chmod takes it (700, 0770); the permission bits only. */
+export function parseUnixMask(text: string | undefined): number {
+  if (text === undefined) return UNIX_MASK_DEFAULT;
+  if (!/^[0-7]{1,4}$/.test(text)) throw new UsageError("ERR_BAD_MASK", `-a: "${text}" is not an octal access mask (example: 700)`);
+  return parseInt(text, 8) & 0o777;
+}
+
+/** -s: made absolute (a daemon leaves the directory it started in), and short enough for sun_path. */
+export function parseUnixSocket(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  if (text === "") throw new UsageError("ERR_BAD_SOCKET_PATH", "-s: the socket path is empty");
+  const path = resolve(text);
+  if (Buffer.byteLength(path) > UNIX_PATH_MAX) {
+    throw new UsageError("ERR_BAD_SOCKET_PATH", `-s: ${path} is longer than a UNIX socket path can be (${UNIX_PATH_MAX} bytes)`);
+  }
+  return path;
+}
+
+/** -U: 0 (off) only; there is no UDP transport. */
+export function checkUdpPort(text: string | undefined): void {
+  if (text === undefined) return;
+  const port = positiveInt("-U", text, 0, 65535);
+  if (port !== 0) {
+    throw new UsageError("ERR_UDP", `-U ${port}: memcached's UDP protocol is not served by wasmcached (TCP and UNIX sockets only); give -U 0 (off, the default) or leave -U out`);
+  }
+}
+
+/** -R: memcached's message for 0, else a whole number. */
+export function parseReqsPerEvent(text: string | undefined): number {
+  if (text === undefined) return REQS_PER_EVENT_DEFAULT;
+  if (/^[0-9]+$/.test(text) && Number(text) === 0) {
+    throw new UsageError("ERR_OUT_OF_RANGE", "Number of requests per event must be greater than 0");
+  }
+  return positiveInt("-R", text, 1, 0x7fffffff);
+}
+
+/** -t: at least 1, and no more cores than the store serves. */
+export function parseThreads(text: string): number {
+  if (/^[0-9]+$/.test(text) && Number(text) > THREADS_MAX) {
+    throw new UsageError("ERR_OUT_OF_RANGE", `-t: ${text} threads is more than the store serves (at most ${THREADS_MAX}, one core each)`);
+  }
+  return positiveInt("-t", text, 1, THREADS_MAX);
+}
+
+/** -s, -u, -P: what only some backends can do. */
+function checkUnixSocket(values: Values, kernelSockets: boolean): void {
+  if (values["unix-socket"] === undefined) return;
+  if (!kernelSockets) throw new UsageError("ERR_UNIX_NOT_KERNEL", "-s (a UNIX socket) is served over kernel sockets: not with --tap or --dpdk");
+  if (Array.isArray(values.app) && values.app.length > 1) {
+    throw new UsageError("ERR_UNIX_APPS", "-s serves one module: a second --app needs a TCP port (leave out -s)");
+  }
+}
+
 export type Values = Partial<Record<string, string | string[] | boolean | boolean[]>>;
 
 /** --dpdk and the flags that only mean something with it. */
@@ -398,6 +539,19 @@ const options = {
   "idle-backoff-us": { type: "string" },
   "rx-burst": { type: "string" },
   "metrics-port": { type: "string" },
+  "unix-socket": { type: "string", short: "s" },
+  "unix-mask": { type: "string", short: "a" },
+  "udp-port": { type: "string", short: "U" },
+  "listen-backlog": { type: "string", short: "b" },
+  daemon: { type: "boolean", short: "d" },
+  pidfile: { type: "string", short: "P" },
+  user: { type: "string", short: "u" },
+  protocol: { type: "string", short: "B" },
+  "max-reqs-per-event": { type: "string", short: "R" },
+  "disable-cas": { type: "boolean", short: "C" },
+  "lock-memory": { type: "boolean", short: "k" },
+  "enable-largepages": { type: "boolean", short: "L" },
+  extended: { type: "string", short: "o", multiple: true },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean", short: "V" },
 } as const;
@@ -448,7 +602,20 @@ export function parseCli(argv: readonly string[], cpus?: number): CliResult {
     throw new UsageError("ERR_PORT_ZERO_TAP", `-p 0 (any free port) is for kernel sockets; give ${dpdk ? "--dpdk" : "--tap"} a port`);
   }
   const warnings: string[] = [];
-  let threads = values.threads === undefined ? defaultThreads(cpus) : positiveInt("-t", values.threads, 1, THREADS_MAX);
+  let threads = values.threads === undefined ? defaultThreads(cpus) : parseThreads(values.threads);
+  checkUnixSocket(values, tap === undefined && dpdk === undefined);
+  checkUdpPort(values["udp-port"]);
+  const extended = parseExtended(values.extended ?? []);
+  warnings.push(...extended.warnings);
+  if (values["disable-cas"] === true) {
+    warnings.push("-C: CAS cannot be disabled in this version; CAS values are still issued and compared (stats settings: cas_enabled yes)");
+  }
+  if (values["lock-memory"] === true) {
+    // memcached's words where mlockall() is missing: Node.js cannot lock its heap and Wasm memory
+    warnings.push("warning: -k invalid, mlockall() not supported on this platform.  proceeding without.");
+  }
+  const user = values.user;
+  if (user === "") throw new UsageError("ERR_BAD_USER", "-u: the user name is empty");
   if (tap === undefined && dpdk === undefined && values.faults !== undefined) {
     warnings.push("--faults has no effect on kernel sockets (it acts on frames: use it with --tap)");
   }
@@ -475,6 +642,18 @@ export function parseCli(argv: readonly string[], cpus?: number): CliResult {
     net,
     dpdk,
     metricsPort: values["metrics-port"] === undefined ? undefined : positiveInt("--metrics-port", values["metrics-port"], 0, 65535),
+    unixSocket: parseUnixSocket(values["unix-socket"]),
+    unixMask: parseUnixMask(values["unix-mask"]),
+    backlog: values["listen-backlog"] === undefined ? BACKLOG_DEFAULT : positiveInt("-b", values["listen-backlog"], 0, 0x7fffffff),
+    daemonize: values.daemon === true,
+    pidFile: values.pidfile === undefined ? undefined : resolve(values.pidfile),
+    user,
+    reqsPerEvent: parseReqsPerEvent(values["max-reqs-per-event"]),
+    protocol: parseProtocol(values.protocol),
+    casEnabled: values["disable-cas"] !== true,
+    lockMemory: values["lock-memory"] === true,
+    largePages: values["enable-largepages"] === true,
+    extended: extended.options,
   };
   return { kind: "run", config: Object.freeze(config), warnings };
 }

@@ -59,6 +59,8 @@ export const Ctl = Object.freeze({
   INTERFACE: 80,
   SHUTDOWN: 144,
   REJECTED_CONNS: 148,
+  TCP_BACKLOG: 152,
+  REQS_PER_EVENT: 156,
   VERSION_STR: 160,
   NET_IP: 192,
   NET_PREFIX: 196,
@@ -72,11 +74,17 @@ export const Ctl = Object.freeze({
   SLAB_AUTOMOVE: 236,
   CRAWLER_SLEEP: 240,
   CRAWLER_TOCRAWL: 244,
+  UNIX_MASK: 248,
+  SETTINGS_FLAGS: 252,
   CAS_COUNTER: 256,
   FLUSH: 320,
   STORE_SCRATCH: 384,
   APP_CONFIG: 2048,
+  DOMAIN_SOCKET: 2304,
 });
+export const DOMAIN_SOCKET_BYTES = 112;
+/** Ctl.SETTINGS_FLAGS (assembly/shared/control.ts). */
+export const SET_PROTO = Object.freeze({ auto: 0, ascii: 1, binary: 2 } as const);
 export const APP_CONFIG_BYTES = 256;
 export const INTERFACE_BYTES = 64;
 export const VERSION_BYTES = 32;
@@ -230,7 +238,18 @@ export function writeControl(memory: WebAssembly.Memory, layout: Layout, config:
   u32(Ctl.TCP_PORT, facts.port);
   view.setBigUint64(Ctl.MAXBYTES_LO, BigInt(config.maxBytes), true);
   u32(Ctl.EVICTIONS_ON, 1);
+  u32(Ctl.TCP_BACKLOG, config.backlog);
+  u32(Ctl.REQS_PER_EVENT, config.reqsPerEvent);
+  u32(Ctl.UNIX_MASK, config.unixMask);
+  u32(Ctl.SETTINGS_FLAGS, SET_PROTO[config.protocol]);
+  // -o settings the memcached module keeps in the control block (the `lru_crawler` and `slabs` commands' state)
+  const ext = config.extended;
+  if (ext.lruCrawler === false) u32(Ctl.ADMIN_FLAGS, 1);
+  if (ext.lruCrawlerSleep !== undefined) u32(Ctl.CRAWLER_SLEEP, ext.lruCrawlerSleep + 1);
+  if (ext.lruCrawlerTocrawl !== undefined) u32(Ctl.CRAWLER_TOCRAWL, ext.lruCrawlerTocrawl);
+  if (ext.slabAutomove !== undefined) u32(Ctl.SLAB_AUTOMOVE, ext.slabAutomove);
   writeText(bytes, Ctl.INTERFACE, INTERFACE_BYTES, facts.address ?? config.listen);
+  if (config.unixSocket !== undefined) writeText(bytes, Ctl.DOMAIN_SOCKET, DOMAIN_SOCKET_BYTES, config.unixSocket);
   writeText(bytes, Ctl.VERSION_STR, VERSION_BYTES, MEMCACHED_VERSION);
 }
 

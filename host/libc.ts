@@ -11,6 +11,7 @@ import koffi from "koffi";
 import { SysError } from "./errors.js";
 
 // Linux values (x86_64 and aarch64 agree on all of these).
+export const AF_UNIX = 1;
 export const AF_INET = 2;
 export const AF_INET6 = 10;
 export const SOCK_STREAM = 1;
@@ -76,6 +77,10 @@ export interface Libc {
   recv(fd: number, buf: number, len: number, flags: number): number;
   send(fd: number, buf: number, len: number, flags: number): number;
   close(fd: number): number;
+  dup(fd: number): number;
+  dup2(fd: number, to: number): number;
+  /** The user's ids from the system's user database (NSS), or undefined if there is no such user. */
+  getpwnam(name: string): { readonly uid: number; readonly gid: number } | undefined;
   open(path: string, flags: number): number;
   read(fd: number, buf: number, len: number): number;
   write(fd: number, buf: number, len: number): number;
@@ -98,6 +103,10 @@ export function libc(): Libc {
   // open and ioctl are variadic in C: declared so, and called with the extra argument's type.
   const openV = f("int open(const char *path, int flags, ...)");
   const ioctlV = f("int ioctl(int fd, unsigned long request, ...)");
+  const passwd = koffi.struct({
+    pw_name: "char *", pw_passwd: "char *", pw_uid: "uint32_t", pw_gid: "uint32_t", pw_gecos: "char *", pw_dir: "char *", pw_shell: "char *",
+  });
+  const getpwnam = f("void *getpwnam(const char *name)");
   cached = Object.freeze({
     socket: f("int socket(int domain, int type, int protocol)"),
     setsockopt: f("int setsockopt(int fd, int level, int name, void *value, uint32_t len)"),
@@ -113,6 +122,14 @@ export function libc(): Libc {
     recv: f("intptr_t recv(int fd, uintptr_t buf, size_t len, int flags)"),
     send: f("intptr_t send(int fd, uintptr_t buf, size_t len, int flags)"),
     close: f("int close(int fd)"),
+    dup: f("int dup(int fd)"),
+    dup2: f("int dup2(int fd, int to)"),
+    getpwnam: (name: string) => {
+      const p = getpwnam(name);
+      if (p === null) return undefined;
+      const pw = koffi.decode(p, passwd) as { pw_uid: number; pw_gid: number };
+      return { uid: pw.pw_uid, gid: pw.pw_gid };
+    },
     open: (path: string, flags: number) => openV(path, flags) as number,
     read: f("intptr_t read(int fd, uintptr_t buf, size_t len)"),
     write: f("intptr_t write(int fd, uintptr_t buf, size_t len)"),

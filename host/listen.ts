@@ -1,11 +1,15 @@
 // The listening sockets: one per worker, all bound to the same address with
-// SO_REUSEPORT so the kernel spreads new connections across the workers.
+// SO_REUSEPORT so the kernel spreads new connections across the workers; or
+// (-s) one UNIX-domain socket, a descriptor of it per worker (dup), whose
+// workers take turns accepting.
 // They are opened and bound in the main thread (file descriptors belong to
 // the process) so that a port in use is reported before any worker starts;
 // each worker calls listen() on its own once it is ready to serve, so no
 // connection waits in a backlog nobody drains.
+import { lstatSync, unlinkSync } from "node:fs";
 import { isIP } from "node:net";
 import {
+  AF_UNIX,
   AF_INET,
   AF_INET6,
   EADDRINUSE,
@@ -22,13 +26,12 @@ import {
 } from "./libc.js";
 import { UsageError } from "./errors.js";
 
-/** memcached's default -b. */
-export const LISTEN_BACKLOG = 1024;
-
 export interface Listeners {
   readonly fds: readonly number[];
-  /** The bound port (the kernel's choice when 0 was asked for). */
+  /** The bound port (the kernel's choice when 0 was asked for); 0 for a UNIX socket. */
   readonly port: number;
+  /** A UNIX socket's path, and the inode bound there (removed at close only if still ours). */
+  readonly unix?: { readonly path: string; readonly ino: number };
 }
 
 /** struct sockaddr_in / sockaddr_in6 for host:port. */
@@ -105,11 +108,62 @@ export function openListeners(c: Libc, host: string, port: number, count: number
   return Object.freeze({ fds: Object.freeze(fds), port });
 }
 
-/** In the worker that owns fd: start accepting connections. */
-export function startListening(c: Libc, fd: number): void {
-  if (c.listen(fd, LISTEN_BACKLOG) !== 0) throw sysError(c, "ERR_LISTEN", "listen", c.errno(), "listen");
+/** struct sockaddr_un for a path (UNIX_PATH_MAX bytes at most, checked by the CLI). */
+function sockaddrUn(path: string): Uint8Array {
+  const sa = new Uint8Array(110);
+  new DataView(sa.buffer).setUint16(0, AF_UNIX, true);
+  sa.set(new TextEncoder().encode(path).subarray(0, 107), 2);
+  return sa;
+}
+
+/**
+ * -s: binds a UNIX-domain socket at `path` as memcached does: a socket file
+ * left there before is removed (anything else is an error), and the file is
+ * created with permissions `mask` (-a). Every worker gets its own descriptor
+ * of the one socket.
+ */
+export function openUnixListeners(c: Libc, path: string, mask: number, count: number): Listeners {
+  try {
+    if (lstatSync(path).isSocket()) unlinkSync(path);
+  } catch {
+    // nothing there (or not ours to look at): bind says what is wrong
+  }
+  const fd = c.socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) throw sysError(c, "ERR_SOCKET", "socket", c.errno(), "listen");
+  const sa = sockaddrUn(path);
+  const old = process.umask(~mask & 0o777);
+  const rc = c.bind(fd, sa, sa.length);
+  const errno = c.errno();
+  process.umask(old);
+  if (rc !== 0) {
+    c.close(fd);
+    throw sysError(c, "ERR_BIND", "bind", errno, `failed to listen on UNIX socket: ${path}`);
+  }
+  const fds = [fd];
+  for (let i = 1; i < count; i++) {
+    const copy = c.dup(fd);
+    if (copy < 0) {
+      const e = c.errno();
+      for (const f of fds) c.close(f);
+      throw sysError(c, "ERR_DUP", "dup", e, "listen");
+    }
+    fds.push(copy);
+  }
+  return Object.freeze({ fds: Object.freeze(fds), port: 0, unix: Object.freeze({ path, ino: lstatSync(path).ino }) });
+}
+
+/** In the worker that owns fd: start accepting connections (memcached's -b backlog). */
+export function startListening(c: Libc, fd: number, backlog: number): void {
+  if (c.listen(fd, backlog) !== 0) throw sysError(c, "ERR_LISTEN", "listen", c.errno(), "listen");
 }
 
 export function closeListeners(c: Libc, listeners: Listeners): void {
   for (const fd of listeners.fds) c.close(fd);
+  const unix = listeners.unix;
+  if (unix === undefined) return;
+  try {
+    if (lstatSync(unix.path).ino === unix.ino) unlinkSync(unix.path);
+  } catch {
+    // already gone, or replaced by someone else's
+  }
 }

@@ -14,6 +14,9 @@ import { parseLoadgenCli } from "./loadgen/cli.js";
 import { runLoadgen } from "./loadgen/command.js";
 import type { AppExports } from "./modules.js";
 import type { WorkerPool } from "./workers.js";
+import { daemonReady, daemonize, isDaemonChild, prepareDaemonChild } from "./daemon.js";
+import { removePidFile, writePidFile } from "./pidfile.js";
+import { dropPrivileges, runningAsRoot } from "./privileges.js";
 
 const RUSAGE_INTERVAL_MS = 1000;
 
@@ -48,18 +51,39 @@ async function serve(config: Config): Promise<number> {
   }
 }
 
+const warn = (message: string) => process.stderr.write(`wasmcached: ${message}\n`);
+
+/** -u, once the backend is set up (its sockets bound, devices open) and before any worker serves. */
+function becomeUser(config: Config): void {
+  if (config.user === undefined) return;
+  const changed = dropPrivileges(config.user, config.unixSocket === undefined ? [] : [config.unixSocket]);
+  if (config.verbosity > 0) warn(changed ? `running as ${config.user}` : `-u ${config.user} ignored: not running as root`);
+}
+
 async function serveWith(config: Config, backend: Backend, signalled: Promise<NodeJS.Signals>): Promise<number> {
   const { memory } = backend;
   let pool: WorkerPool | undefined;
   let rusageTimer: NodeJS.Timeout | undefined;
   let metrics: http.Server | undefined;
+  let pidWritten = false;
   try {
     refreshRusage(memory);
     formatStore(backend.app(), backend.appName, backend.layout);
+    becomeUser(config);
     pool = await backend.start();
+    // the pid file is there by the time anyone reads "serving"
+    if (config.pidFile !== undefined) {
+      writePidFile(config.pidFile, process.pid, warn);
+      pidWritten = true;
+    }
     process.stdout.write(backend.banner());
     rusageTimer = setInterval(() => refreshRusage(memory), RUSAGE_INTERVAL_MS);
     if (config.metricsPort !== undefined) metrics = await startMetrics(config, backend);
+    if (config.user === undefined && runningAsRoot()) {
+      // memcached refuses ("can't run as root without the -u switch"); here TAP and DPDK need root, so only a word
+      warn("running as root: give -u USER to drop privileges once the sockets and devices are set up");
+    }
+    if (isDaemonChild()) daemonReady(config.verbosity > 0);
 
     const outcome = await Promise.race([signalled, pool.failed]);
     if (config.verbosity > 0) process.stderr.write(`wasmcached: ${outcome}, shutting down\n`);
@@ -70,6 +94,7 @@ async function serveWith(config: Config, backend: Backend, signalled: Promise<No
     requestShutdown(memory);
     await pool?.join();
     backend.close();
+    if (pidWritten && config.pidFile !== undefined) removePidFile(config.pidFile, process.pid, warn);
   }
 }
 
@@ -105,7 +130,9 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stdout.write(cli.text);
       return 0;
     }
-    for (const w of cli.warnings) process.stderr.write(`wasmcached: ${w}\n`);
+    if (cli.config.daemonize && !isDaemonChild()) return await daemonize(argv, cli.config.verbosity > 0);
+    if (isDaemonChild()) prepareDaemonChild();
+    for (const w of cli.warnings) warn(w);
     return await serve(cli.config);
   } catch (err) {
     if (err instanceof HostError) {

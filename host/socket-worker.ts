@@ -55,6 +55,8 @@ export interface WorkerInit {
   readonly services: readonly ServiceInit[];
   readonly layout: Layout;
   readonly verbosity: number;
+  /** -b: the listen() backlog. */
+  readonly backlog: number;
 }
 
 /** Messages a worker posts to the main thread. */
@@ -148,7 +150,7 @@ export class SocketLoop {
     if (this.ep < 0) throw sysError(this.c, "ERR_EPOLL", "epoll_create1", this.c.errno(), `core ${core}`);
     for (const s of this.services) this.watchListener(s, EPOLL_CTL_ADD);
     // last: connections come only once this worker can serve them
-    for (const s of this.services) startListening(this.c, s.init.listenFd);
+    for (const s of this.services) startListening(this.c, s.init.listenFd, init.backlog);
   }
 
   /** Runs until the control block's SHUTDOWN word is set; then closes every connection. */

@@ -20,14 +20,20 @@ import { getKeys, streamValue } from "./retrieve";
 import { fastGet } from "./fastget";
 import { addStat, incStat, listingStep, St } from "./stats";
 import { itemValue, storeAbort, storeCommit, storeUnpin } from "../store/index";
-import { nowRel } from "./instance";
+import { ctl, nowRel } from "./instance";
+import { Ctl, SET_PROTO_ASCII, SET_PROTO_BINARY, SET_PROTO_MASK } from "../shared/control";
 import { dropUpload, holdUpload, releaseUpload } from "./upload";
 
 /** CMD: one command line at the start of [p, p+n). */
 function command(conn: u32, s: usize, p: usize, n: u32): u32 {
-  // the first byte decides the connection's protocol for its life (memcached's negotiating_prot)
+  // the first byte decides the connection's protocol for its life (memcached's negotiating_prot),
+  // unless -B bound the server to one: then a binary request on an ascii server is a text line, and
+  // a text line on a binary server is a bad magic (the connection is closed, as memcached does)
   if (sProto(s) == PROTO_UNDECIDED) {
-    if (load<u8>(p) == MAGIC_REQ) { setProto(s, PROTO_BINARY); setState(s, S.BIN_CMD); return 0; }
+    const bound = load<u32>(ctl + Ctl.SETTINGS_FLAGS) & SET_PROTO_MASK;
+    if (bound == SET_PROTO_BINARY || (bound != SET_PROTO_ASCII && load<u8>(p) == MAGIC_REQ)) {
+      setProto(s, PROTO_BINARY); setState(s, S.BIN_CMD); return 0;
+    }
     setProto(s, PROTO_TEXT);
   }
   const fast = fastGet(conn, s, p, n);

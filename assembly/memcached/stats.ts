@@ -4,7 +4,7 @@
 // except `stats reset`, which zeroes every core's counters. Other cores'
 // counters are read with plain 64-bit loads (a count may be one behind).
 
-import { Ctl } from "../shared/control";
+import { Ctl, SET_PROTO_ASCII, SET_PROTO_BINARY, SET_PROTO_MASK } from "../shared/control";
 import {
   statBytes, statCurrItems, statEvictedUnfetched, statEvictions, statExpiredUnfetched,
   statHashBytes, statHashPowerLevel, statReclaimed, statCrawlerReclaimed, statReset, statTotalItems,
@@ -277,6 +277,20 @@ export function writeStats(p: usize): usize {
 }
 
 /** Writes the `stats settings` listing (without END) at p; returns its length (< 3 KiB). */
+/** A host setting of the control block; 0 (a control block written before it existed) reads as memcached's default. */
+function orDefault(off: u32, dflt: u32): u64 {
+  const v = load<u32>(ctl + off);
+  return v == 0 ? dflt : v;
+}
+
+/** 0o700 -> 700: the octal digits of a mask read as a decimal number (memcached prints umask with %o). */
+function octalDigits(v: u64): u64 {
+  let out: u64 = 0;
+  let scale: u64 = 1;
+  while (v != 0) { out += (v & 7) * scale; scale *= 10; v >>= 3; }
+  return out;
+}
+
 export function writeSettings(p: usize): usize {
   let q = p;
   const cores = <u64>load<u32>(ctl + Ctl.N_CORES);
@@ -288,8 +302,9 @@ export function writeSettings(p: usize): usize {
   q += line(q, "verbosity", load<u32>(ctl + Ctl.VERBOSITY));
   q += line(q, "oldest", 0);
   q += lineStr(q, "evictions", load<u32>(ctl + Ctl.EVICTIONS_ON) != 0 ? "on" : "off");
-  q += lineStr(q, "domain_socket", "NULL");
-  q += line(q, "umask", 700);
+  if (load<u8>(ctl + Ctl.DOMAIN_SOCKET) == 0) q += lineStr(q, "domain_socket", "NULL");
+  else q += lineField(q, "domain_socket", Ctl.DOMAIN_SOCKET, 112);
+  q += line(q, "umask", octalDigits(orDefault(Ctl.UNIX_MASK, 0o700)));
   q += lineStr(q, "shutdown_command", "no");
   q += lineStr(q, "growth_factor", "1.25");
   q += line(q, "chunk_size", 48);
@@ -297,10 +312,12 @@ export function writeSettings(p: usize): usize {
   q += line(q, "num_threads_per_udp", cores);
   q += lineStr(q, "stat_key_prefix", ":");
   q += lineStr(q, "detail_enabled", "no");
-  q += line(q, "reqs_per_event", 20);
-  q += lineStr(q, "cas_enabled", "yes");
-  q += line(q, "tcp_backlog", 1024);
-  q += lineStr(q, "binding_protocol", "auto-negotiate"); // text, binary and meta on one port
+  q += line(q, "reqs_per_event", orDefault(Ctl.REQS_PER_EVENT, 20));
+  const settings = load<u32>(ctl + Ctl.SETTINGS_FLAGS);
+  q += lineStr(q, "cas_enabled", "yes"); // -C is accepted but CAS values are still issued
+  q += line(q, "tcp_backlog", orDefault(Ctl.TCP_BACKLOG, 1024));
+  const proto = settings & SET_PROTO_MASK;
+  q += lineStr(q, "binding_protocol", proto == SET_PROTO_ASCII ? "ascii" : proto == SET_PROTO_BINARY ? "binary" : "auto-negotiate");
   q += lineStr(q, "auth_enabled_sasl", "no");
   q += lineStr(q, "auth_enabled_ascii", "no");
   q += line(q, "item_size_max", load<u32>(ctl + Ctl.ITEM_SIZE_MAX));

@@ -30,6 +30,8 @@ export namespace Ctl {
   export const INTERFACE: u32 = 80;       // 64 bytes (host) listen address text, NUL-padded, for `stats settings`
   export const SHUTDOWN: u32 = 144;       // u32 (atomic) set by the host: workers stop
   export const REJECTED_CONNS: u32 = 148; // u32 (atomic) connections refused for want of a slot (stats rejected_connections)
+  export const TCP_BACKLOG: u32 = 152;    // u32 (host) -b, for `stats settings` (0 = memcached's 1024)
+  export const REQS_PER_EVENT: u32 = 156; // u32 (host) -R, for `stats settings` (0 = memcached's 20)
   export const VERSION_STR: u32 = 160;    // 32 bytes (host) version text, NUL-padded
   // Userspace stack settings (host), used by the net transport (assembly/netstack):
   export const NET_IP: u32 = 192;         // u32 (host) our IPv4 address, host byte order (10.0.0.2 = 0x0A000002)
@@ -44,9 +46,18 @@ export namespace Ctl {
   export const SLAB_AUTOMOVE: u32 = 236;  // u32 (memcached module) `slabs automove` level, reported only (no slabs)
   export const CRAWLER_SLEEP: u32 = 240;  // u32 (memcached module) `lru_crawler sleep` + 1 (0 = memcached's default 100)
   export const CRAWLER_TOCRAWL: u32 = 244; // u32 (memcached module) `lru_crawler tocrawl`
+  export const UNIX_MASK: u32 = 248;      // u32 (host) -a, for `stats settings` (0 = memcached's 0700)
+  export const SETTINGS_FLAGS: u32 = 252; // u32 (host) bits 0-1: -B (SET_PROTO_*)
   export const CAS_COUNTER: u32 = 256;    // u64 (atomic) last CAS value handed out (own cache line)
   export const FLUSH: u32 = 320;          // store's flush state (own cache line), owned by assembly/store
   export const STORE_SCRATCH: u32 = 384;  // 1664 bytes for assembly/store's global header if it wants it
   // Settings of the protocol module itself (host), its own layout (loadgen: docs/loadgen.md):
   export const APP_CONFIG: u32 = 2048;    // 256 bytes (host), zero unless the module defines them
+  export const DOMAIN_SOCKET: u32 = 2304; // 112 bytes (host) -s path text, NUL-padded; empty = TCP
 }
+
+/** Ctl.SETTINGS_FLAGS: -B in the low two bits (memcached's binding protocol). */
+export const SET_PROTO_MASK: u32 = 3;
+export const SET_PROTO_AUTO: u32 = 0;
+export const SET_PROTO_ASCII: u32 = 1;
+export const SET_PROTO_BINARY: u32 = 2;

@@ -1,4 +1,5 @@
 import { spawnSync } from "node:child_process";
+import { resolve } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
   defaultThreads,
@@ -12,6 +13,7 @@ import {
   parseMac,
 } from "../cli.js";
 import { EX_USAGE, UsageError } from "../errors.js";
+import { NO_EXTENDED } from "../extended.js";
 import { bundle, ensureBuilt } from "./support.js";
 
 function run(argv: string[], cpus = 8) {
@@ -48,6 +50,18 @@ describe("parseCli", () => {
       tap: undefined,
       net: undefined,
       dpdk: undefined,
+      unixSocket: undefined,
+      unixMask: 0o700,
+      backlog: 1024,
+      daemonize: false,
+      pidFile: undefined,
+      user: undefined,
+      reqsPerEvent: 20,
+      protocol: "auto",
+      casEnabled: true,
+      lockMemory: false,
+      largePages: false,
+      extended: NO_EXTENDED,
     });
     expect(c).toHaveProperty("faults", undefined);
     expect(Object.isFrozen(c)).toBe(true);
@@ -265,5 +279,94 @@ describe("the wasmcached command line", () => {
     const v = spawnSync(process.execPath, [bundle, "-V"], { encoding: "utf8" });
     expect(v.status).toBe(0);
     expect(v.stdout).toMatch(/memcached 1\.6\.18/);
+  });
+});
+
+describe("memcached's start-up flags", () => {
+  it("reads -s and -a: an absolute socket path, an octal mask (default 0700)", () => {
+    const c = run(["-s", "mc.sock", "-a", "770"]);
+    expect(c.unixSocket).toBe(resolve("mc.sock"));
+    expect(c.unixMask).toBe(0o770);
+    expect(run(["--unix-socket=/run/mc.sock"]).unixSocket).toBe("/run/mc.sock");
+    expect(run(["-s", "/run/mc.sock"]).unixMask).toBe(0o700);
+    expect(run(["--unix-mask", "0777"]).unixMask).toBe(0o777);
+    expect(run(["-a", "7"]).unixMask).toBe(0o7);
+    expect(usageError(["-a", "999"]).code).toBe("ERR_BAD_MASK");
+    expect(usageError(["-a", "rwx"]).code).toBe("ERR_BAD_MASK");
+    expect(usageError(["-s", ""]).code).toBe("ERR_BAD_SOCKET_PATH");
+    expect(usageError(["-s", `/${"x".repeat(107)}`]).code).toBe("ERR_BAD_SOCKET_PATH");
+  });
+
+  it("serves -s over kernel sockets only, and one module on it", () => {
+    expect(usageError(["-s", "/tmp/x.sock", "--tap", "wc0", "--ip", "10.0.0.2/24"]).code).toBe("ERR_UNIX_NOT_KERNEL");
+    expect(usageError(["-s", "/tmp/x.sock", "--dpdk", "-l 0", "--ip", "10.0.0.2/24"]).code).toBe("ERR_UNIX_NOT_KERNEL");
+    expect(usageError(["-s", "/tmp/x.sock", "--app", "memcached", "--app", "resp@6379"]).code).toBe("ERR_UNIX_APPS");
+  });
+
+  it("accepts -U 0 and refuses any UDP port, saying why", () => {
+    expect(run(["-U", "0"]).port).toBe(11211);
+    expect(run(["--udp-port=0"]).port).toBe(11211);
+    const e = usageError(["-U", "11211"]);
+    expect(e.code).toBe("ERR_UDP");
+    expect(e.message).toMatch(/^-U 11211: memcached's UDP protocol is not served .*-U 0/);
+    expect(usageError(["-U", "x"]).code).toBe("ERR_NOT_A_NUMBER");
+  });
+
+  it("reads -b, -R, -d, -P, -u, -C, -k, -L", () => {
+    const c = run(["-b", "64", "-R", "5", "-d", "-P", "mc.pid", "-u", "nobody", "-C", "-k", "-L"]);
+    expect(c).toMatchObject({
+      backlog: 64, reqsPerEvent: 5, daemonize: true, pidFile: resolve("mc.pid"), user: "nobody",
+      casEnabled: false, lockMemory: true, largePages: true,
+    });
+    const long = run(["--listen-backlog=0", "--max-reqs-per-event", "1", "--daemon", "--pidfile=/run/mc.pid", "--user=memcache",
+      "--disable-cas", "--lock-memory", "--enable-largepages"]);
+    expect(long).toMatchObject({ backlog: 0, reqsPerEvent: 1, daemonize: true, pidFile: "/run/mc.pid", user: "memcache",
+      casEnabled: false, lockMemory: true, largePages: true });
+    expect(usageError(["-R", "0"]).message).toBe("Number of requests per event must be greater than 0");
+    expect(usageError(["-R", "x"]).code).toBe("ERR_NOT_A_NUMBER");
+    expect(usageError(["-b", "-1"]).code).toBe("ERR_PARSE_ARGS_INVALID_OPTION_VALUE");
+    expect(usageError(["-u", ""]).code).toBe("ERR_BAD_USER");
+  });
+
+  it("warns for -k as memcached does without mlockall, and for -C", () => {
+    const k = parseCli(["-k"], 8);
+    expect(k.kind === "run" && k.warnings).toEqual(["warning: -k invalid, mlockall() not supported on this platform.  proceeding without."]);
+    const cas = parseCli(["-C"], 8);
+    expect(cas.kind === "run" && cas.warnings.join("\n")).toMatch(/^-C: CAS cannot be disabled/);
+    const none = parseCli(["-L", "-U", "0"], 8);
+    expect(none.kind === "run" && none.warnings).toEqual([]);
+  });
+
+  it("reads -B as memcached does, with its message for anything else", () => {
+    expect(run([]).protocol).toBe("auto");
+    expect(run(["-B", "ascii"]).protocol).toBe("ascii");
+    expect(run(["-B", "binary"]).protocol).toBe("binary");
+    expect(run(["--protocol=auto"]).protocol).toBe("auto");
+    const e = usageError(["-B", "text"]);
+    expect(e.message).toBe("Invalid value for binding protocol: text\n -- should be one of auto, binary, or ascii");
+  });
+
+  it("refuses -t above the store's 64 cores at parse time", () => {
+    expect(run(["-t", "64"]).threads).toBe(64);
+    const e = usageError(["-t", "65"]);
+    expect(e.code).toBe("ERR_OUT_OF_RANGE");
+    expect(e.message).toBe("-t: 65 threads is more than the store serves (at most 64, one core each)");
+  });
+
+  it("reads -o, repeated or as a comma list", () => {
+    const c = run(["-o", "modern,lru_crawler_sleep=50", "-o", "slab_automove=2,hashpower=16"]);
+    expect(c.extended.given).toEqual(["modern", "lru_crawler_sleep=50", "slab_automove=2", "hashpower=16"]);
+    expect(c.extended).toMatchObject({ lruCrawlerSleep: 50, slabAutomove: 2 });
+    expect(usageError(["-o", "no_such_thing"]).message).toBe('Illegal suboption "no_such_thing"');
+  });
+
+  it("lists every flag in --help", () => {
+    const help = parseCli(["--help"], 8);
+    if (help.kind !== "help") throw new Error("no help");
+    for (const flag of ["-s, --unix-socket", "-a, --unix-mask", "-U, --udp-port", "-b, --listen-backlog", "-d, --daemon",
+      "-P, --pidfile", "-u, --user", "-B, --protocol", "-R, --max-reqs-per-event", "-C, --disable-cas", "-k, --lock-memory",
+      "-L, --enable-largepages", "-o, --extended", "-t, --threads", "max: 64"]) {
+      expect(help.text).toContain(flag);
+    }
   });
 });

@@ -3,7 +3,7 @@
 // whom to load, how hard, and with what.
 import { parseArgs } from "node:util";
 import {
-  type Config, type Values, formatIpv4, joinDpdkValue, parseDpdk, parseIpv4, parseNet, positiveInt,
+  SERVICE_DEFAULTS, type Config, type Values, formatIpv4, joinDpdkValue, parseDpdk, parseIpv4, parseNet, positiveInt,
 } from "../cli.js";
 import { parseFaults } from "../devices/faults.js";
 import { UsageError } from "../errors.js";
@@ -185,6 +185,7 @@ export function parseLoadgenCli(argv: readonly string[]): LoadgenCli {
     dpdk,
     metricsPort: undefined,
     moreApps: undefined,
+    ...SERVICE_DEFAULTS,
   });
   // A count-limited run: allow 1 ms per round of conns x depth requests, far slower than any working server.
   const expectedMs = durationMs > 0 ? durationMs : Math.ceil(requests / (conns * settings.depth));

@@ -242,6 +242,19 @@ describe("DPDK net_null soak and shutdown", () => {
     expect(await shared.stop(), shared.output()).toBe(0);
   }, 30_000);
 
+  it("serves as -u's user once EAL and the port are set up: frames polled, mbufs returned, exit 0", async () => {
+    const s = await startServer(["--dpdk", `${EAL} --vdev net_null0`, "--ip", "10.99.0.2/24", "-t", "1", "-u", "nobody", "-v"]);
+    await sleep(1000);
+    const status = readFileSync(`/proc/${s.child.pid}/status`, "utf8");
+    expect(/^Uid:\s+(\d+)\s+(\d+)/m.exec(status)?.slice(1), s.output()).toEqual(["65534", "65534"]);
+    const code = await s.stop();
+    const out = s.output();
+    expect(code, out).toBe(0);
+    expect(out).toContain("wasmcached: running as nobody");
+    expect(out).toMatch(/core 0: dpdk:q0 mbufs in use at start (\d+), at exit \1\n/);
+    expect(JSON.parse(/core 0: dpdk:q0 (\{.*\})/.exec(out)![1]).rx, out).toBeGreaterThan(1000);
+  }, 20_000);
+
   it("copies without zero-copy as well", async () => {
     const s = await startServer(["--dpdk", `${EAL} --vdev net_null0`, "--ip", "10.99.0.2/24", "-t", "1", "--no-zero-copy", "-v"]);
     await sleep(1000);

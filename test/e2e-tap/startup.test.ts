@@ -35,6 +35,24 @@ describe("the TAP backend", () => {
     }
   });
 
+  it("serves as -u's user once the TAP is open (set-up as root, then no root)", async () => {
+    const s = await startTapServer(["-u", "nobody", "-v"]);
+    try {
+      expect(s.output()).toContain("wasmcached: running as nobody");
+      const status = readFileSync(`/proc/${s.pid}/status`, "utf8");
+      expect(/^Uid:\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)$/m.exec(status)?.slice(1)).toEqual(["65534", "65534", "65534", "65534"]);
+      expect(/^Gid:\s+(\d+)/m.exec(status)?.[1]).toBe("65534");
+      const client = "import socket,sys; c=socket.create_connection((sys.argv[1], int(sys.argv[2])), 5); " +
+        "c.sendall(b'set u 0 0 2\\r\\nok\\r\\nget u\\r\\n'); d=b''\n" +
+        "while not d.endswith(b'END\\r\\n'): d+=c.recv(4096)\nsys.stdout.write(d.decode())";
+      const r = await s.exec(["python3", "-c", client, s.ip, String(s.port)], 20_000);
+      expect(r.stdout, `${r.stderr}\n${s.output()}`).toBe("STORED\r\nVALUE u 0 2\r\nok\r\nEND\r\n");
+      expect(await s.stop()).toBe(0);
+    } finally {
+      await s.stop();
+    }
+  });
+
   it("refuses an MTU larger than the interface's, with exit code 64", () => {
     requireTapPrivileges();
     const name = `wcm${process.pid % 1_000_000}`;
