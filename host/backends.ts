@@ -11,7 +11,7 @@ import { formatFaults } from "./devices/faults.js";
 import { TapDevice } from "./devices/tap.js";
 import { ETH_HEADER } from "./devices/device.js";
 import {
-  DpdkError, DpdkPort, type PortInfo, defaultMbufs, dpdkLib, ealCleanup, ealInit, lcoreCpus, poolBytes, portInfo, splitEalArgs,
+  DpdkError, DpdkPort, type PortInfo, defaultMbufs, dpdkLib, ealInit, lcoreCpus, poolBytes, portInfo, splitEalArgs,
 } from "./devices/dpdk.js";
 import { EX_CONFIG, LayoutError, UsageError } from "./errors.js";
 import {
@@ -322,13 +322,15 @@ function dpdkBackend(cfg: Config, net: NetConfig, dpdk: DpdkConfig, opts: Backen
       close: () => {
         if (config.verbosity > 0) process.stderr.write(`wasmcached: DPDK port ${dpdk.portId} ${JSON.stringify(started.stats())}\n`);
         started.close();
-        ealCleanup(lib);
+        // No rte_eal_cleanup: the process exits next. In DPDK 22.11 EAL's
+        // interrupt thread outlives it, and cleanup frees the memory that
+        // thread's sources live in; a peer's event in between (a memif
+        // client still polling) crashed the process in rte_intr_fd_get.
       },
     };
   } catch (err) {
     try {
-      port?.close();
-      ealCleanup(lib);
+      port?.close(); // and no rte_eal_cleanup, as in close() above
     } catch {
       // the first error is the one to report
     }

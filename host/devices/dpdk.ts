@@ -211,7 +211,10 @@ export function ealInit(args: readonly string[], lib: DpdkLib = dpdkLib()): numb
   return check(lib, lib.wc_port_count(), "DPDK");
 }
 
-/** rte_eal_cleanup, after every port is closed, before the process exits. */
+/**
+ * rte_eal_cleanup, after every port is closed. The server does not call it
+ * at exit (host/backends.ts: EAL's interrupt thread outlives it in 22.11).
+ */
 export function ealCleanup(lib: DpdkLib = dpdkLib()): void {
   check(lib, lib.wc_eal_cleanup(), "DPDK");
 }
