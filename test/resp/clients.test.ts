@@ -3,7 +3,7 @@
 // store shared with the memcached module (flags and expiry across protocols).
 import { spawnSync } from "node:child_process";
 import net from "node:net";
-import Redis from "ioredis";
+import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort, requireTool, startServer, type ServerHandle } from "../support/server.mjs";
 import { startResp } from "./support.js";
