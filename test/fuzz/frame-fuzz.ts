@@ -65,8 +65,8 @@ function keyOf(f: { readonly data: Uint8Array }, serverIp: number, serverPort: n
 /**
  * How the hostile connection's frames are treated:
  * - "absorbed": malformed copies (their checksums left wrong, so the stack
- *   must drop them) inserted before its frames, its frames duplicated,
- *   random frames among everyone's: the stack must drop or absorb
+ *   must drop them) inserted before its frames, its frames duplicated and
+ *   swapped, random frames among everyone's: the stack must drop or absorb
  *   all of it, so every connection, the hostile one too, is answered byte
  *   for byte as the recorded memcached answered;
  * - "hostile": its frames replaced by mutations with both checksums right
@@ -77,12 +77,16 @@ function keyOf(f: { readonly data: Uint8Array }, serverIp: number, serverPort: n
 export type Mode = "absorbed" | "hostile";
 
 /**
- * Kinds for "absorbed": copies whose checksums no longer hold, and exact
- * duplicates. Reordering and wild flags or numbers go only in "hostile": the
- * replay harness paces the capture's ACKs by what the core has sent, so it
- * would read them as a divergence of the core's.
+ * Kinds for "absorbed": copies whose checksums no longer hold (whatever
+ * was mutated), exact duplicates, and the client's own segments swapped.
  */
-const ABSORBED: readonly Kind[] = ["truncate", "bitflip", "options", "ack", "iplen", "ipfrag", "duplicate"];
+const ABSORBED: readonly Kind[] = ["truncate", "bitflip", "flags", "options", "seq", "ack", "iplen", "ipfrag", "duplicate", "reorder"];
+
+/** Whether f is a frame the client `key` sent to the server. */
+function fromClient(f: CapturedFrame, serverIp: number, key: string): boolean {
+  const p = parseFrame(f.data);
+  return p?.tcp !== undefined && p.dstIp === serverIp && connKey(p.srcIp, p.tcp.srcPort) === key;
+}
 
 /** One run: capture `name`, a hostile connection, seeded mutations. Updates figs. */
 export function fuzzOnce(name: string, seed: number, mode: Mode, wasmDir: string, figs: FuzzFigures): void {
@@ -99,12 +103,19 @@ export function fuzzOnce(name: string, seed: number, mode: Mode, wasmDir: string
       out.push(fixIpChecksum(randomFrame(rng, server.mac, server.ip, server.port, f.timeMs)));
       figs.mutated.random++;
     }
-    if (keyOf(f, server.ip, server.port) !== hostile || !rng.chance(rate)) { out.push(f); continue; }
+    // only what the hostile client sends: the recorded server's frames are the reference
+    if (!fromClient(f, server.ip, hostile) || !rng.chance(rate)) { out.push(f); continue; }
     const kinds = mode === "absorbed" ? ABSORBED : KINDS.slice(0, -1); // "random" is added above
     const kind = kinds[rng.below(kinds.length)];
     figs.mutated[kind]++;
     if (kind === "duplicate") { out.push(f, f); continue; }
-    if (kind === "reorder" && out.length > 0) { const prev = out.pop()!; out.push(f, prev); continue; }
+    // swapped with the client's own previous frame only: across connections the order of
+    // commands (and so what the cache holds) would change, not just the segments' order
+    if (kind === "reorder") {
+      const prev = out.at(-1);
+      if (prev && fromClient(prev, server.ip, hostile)) { out.pop(); out.push(f, prev); } else out.push(f);
+      continue;
+    }
     const m = mutateFrame(f, kind, rng);
     if (mode === "absorbed") {
       // a SYN's copy is left out: the harness (not a TCP peer) would take it for the handshake
