@@ -607,9 +607,6 @@ export function parseCli(argv: readonly string[], cpus?: number): CliResult {
   checkUdpPort(values["udp-port"]);
   const extended = parseExtended(values.extended ?? []);
   warnings.push(...extended.warnings);
-  if (values["disable-cas"] === true) {
-    warnings.push("-C: CAS cannot be disabled in this version; CAS values are still issued and compared (stats settings: cas_enabled yes)");
-  }
   if (values["lock-memory"] === true) {
     // memcached's words where mlockall() is missing: Node.js cannot lock its heap and Wasm memory
     warnings.push("warning: -k invalid, mlockall() not supported on this platform.  proceeding without.");

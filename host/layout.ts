@@ -85,6 +85,8 @@ export const Ctl = Object.freeze({
 export const DOMAIN_SOCKET_BYTES = 112;
 /** Ctl.SETTINGS_FLAGS (assembly/shared/control.ts). */
 export const SET_PROTO = Object.freeze({ auto: 0, ascii: 1, binary: 2 } as const);
+/** Ctl.SETTINGS_FLAGS bit for -C (SET_NO_CAS). */
+export const SET_NO_CAS = 4;
 export const APP_CONFIG_BYTES = 256;
 export const INTERFACE_BYTES = 64;
 export const VERSION_BYTES = 32;
@@ -241,7 +243,7 @@ export function writeControl(memory: WebAssembly.Memory, layout: Layout, config:
   u32(Ctl.TCP_BACKLOG, config.backlog);
   u32(Ctl.REQS_PER_EVENT, config.reqsPerEvent);
   u32(Ctl.UNIX_MASK, config.unixMask);
-  u32(Ctl.SETTINGS_FLAGS, SET_PROTO[config.protocol]);
+  u32(Ctl.SETTINGS_FLAGS, SET_PROTO[config.protocol] | (config.casEnabled ? 0 : SET_NO_CAS));
   // -o settings the memcached module keeps in the control block (the `lru_crawler` and `slabs` commands' state)
   const ext = config.extended;
   if (ext.lruCrawler === false) u32(Ctl.ADMIN_FLAGS, 1);

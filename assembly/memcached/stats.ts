@@ -4,7 +4,7 @@
 // except `stats reset`, which zeroes every core's counters. Other cores'
 // counters are read with plain 64-bit loads (a count may be one behind).
 
-import { Ctl, SET_PROTO_ASCII, SET_PROTO_BINARY, SET_PROTO_MASK } from "../shared/control";
+import { Ctl, SET_NO_CAS, SET_PROTO_ASCII, SET_PROTO_BINARY, SET_PROTO_MASK } from "../shared/control";
 import {
   statBytes, statCurrItems, statEvictedUnfetched, statEvictions, statExpiredUnfetched,
   statHashBytes, statHashPowerLevel, statReclaimed, statCrawlerReclaimed, statReset, statTotalItems,
@@ -314,7 +314,7 @@ export function writeSettings(p: usize): usize {
   q += lineStr(q, "detail_enabled", "no");
   q += line(q, "reqs_per_event", orDefault(Ctl.REQS_PER_EVENT, 20));
   const settings = load<u32>(ctl + Ctl.SETTINGS_FLAGS);
-  q += lineStr(q, "cas_enabled", "yes"); // -C is accepted but CAS values are still issued
+  q += lineStr(q, "cas_enabled", (settings & SET_NO_CAS) != 0 ? "no" : "yes");
   q += line(q, "tcp_backlog", orDefault(Ctl.TCP_BACKLOG, 1024));
   const proto = settings & SET_PROTO_MASK;
   q += lineStr(q, "binding_protocol", proto == SET_PROTO_ASCII ? "ascii" : proto == SET_PROTO_BINARY ? "binary" : "auto-negotiate");

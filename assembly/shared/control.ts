@@ -47,7 +47,7 @@ export namespace Ctl {
   export const CRAWLER_SLEEP: u32 = 240;  // u32 (memcached module) `lru_crawler sleep` + 1 (0 = memcached's default 100)
   export const CRAWLER_TOCRAWL: u32 = 244; // u32 (memcached module) `lru_crawler tocrawl`
   export const UNIX_MASK: u32 = 248;      // u32 (host) -a, for `stats settings` (0 = memcached's 0700)
-  export const SETTINGS_FLAGS: u32 = 252; // u32 (host) bits 0-1: -B (SET_PROTO_*)
+  export const SETTINGS_FLAGS: u32 = 252; // u32 (host) bits 0-1: -B (SET_PROTO_*); bit 2: -C (SET_NO_CAS)
   export const CAS_COUNTER: u32 = 256;    // u64 (atomic) last CAS value handed out (own cache line)
   export const FLUSH: u32 = 320;          // store's flush state (own cache line), owned by assembly/store
   export const STORE_SCRATCH: u32 = 384;  // 1664 bytes for assembly/store's global header if it wants it
@@ -61,3 +61,5 @@ export const SET_PROTO_MASK: u32 = 3;
 export const SET_PROTO_AUTO: u32 = 0;
 export const SET_PROTO_ASCII: u32 = 1;
 export const SET_PROTO_BINARY: u32 = 2;
+/** Ctl.SETTINGS_FLAGS bit: -C, CAS disabled (the protocol sees CAS 0 and every CAS check passes). */
+export const SET_NO_CAS: u32 = 4;

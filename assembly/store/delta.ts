@@ -7,6 +7,7 @@
 // references, so in-place digits could tear), published only if the old item
 // is still the linked one: a compare-and-swap loop.
 import { gSegSize } from "./layout";
+import { casMatches } from "./cas";
 import { I_CAS, I_EXPTIME, I_FLAGS, I_VLEN, I_HDR } from "./item";
 import { hashKey } from "./hash";
 import { gFoundGen } from "./buckets";
@@ -75,7 +76,7 @@ export function storeDelta(key: usize, klen: u32, incr: bool, delta: u64, now: u
     let vlen = load<u32>(old + I_VLEN);
     let flags = load<u32>(old + I_FLAGS);
     if (vlen > gSegSize) continue;
-    if (casIn != 0 && load<u64>(old + I_CAS) != casIn) { if (segGen(segOf(old)) != gen) continue; return EXISTS; }
+    if (casIn != 0 && !casMatches(load<u64>(old + I_CAS), casIn)) { if (segGen(segOf(old)) != gen) continue; return EXISTS; }
     // the value is followed by CRLF, so the parse always meets an end
     let ok = vlen != 0 && parseU64(old + I_HDR + klen, vlen + 2);
     if (segGen(segOf(old)) != gen) continue;

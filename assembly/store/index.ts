@@ -22,6 +22,7 @@ import { storeTick as storeTick_ } from "./sweep";
 import { hashKey as hashKey_ } from "./hash";
 import { warmBatch as warmBatch_ } from "./buckets";
 import { storeLastCas as storeLastCas_ } from "./write";
+import { gNoCas as gNoCasFlag } from "./layout";
 import { storeDeltaExptime as storeDeltaExptime_ } from "./delta";
 import { itemMetaBits as itemMetaBits_, itemTime as itemTime_, storeMarkKeyBinary as storeMarkKeyBinary_, storeClaimWin as storeClaimWin_, storeSetTtl as storeSetTtl_, storeSetTtlPrevious as storeSetTtlPrevious_, storeVivify as storeVivify_, storeVivified as storeVivified_, storeDeleteMeta as storeDeleteMeta_ } from "./meta";
 import { statCurrItems as statCurrItems_, statTotalItems as statTotalItems_, statBytes as statBytes_, statEvictions as statEvictions_, statReclaimed as statReclaimed_, statExpiredUnfetched as statExpiredUnfetched_, statEvictedUnfetched as statEvictedUnfetched_, statCrawlerReclaimed as statCrawlerReclaimed_, statHashPowerLevel as statHashPowerLevel_, statHashBytes as statHashBytes_, statReset as statReset_ } from "./stats";
@@ -116,6 +117,8 @@ export function storeWarm(hashes: usize, n: u32): u32 { return warmBatch_(hashes
 // ---- meta commands (memcached 1.6 mg/ms/md/ma/me; meta.ts) ------------------
 /** The CAS of the item this instance published last (ms/ma `c`). */
 export function storeLastCas(): u64 { return storeLastCas_(); }
+/** -C: CAS disabled (cas.ts): a binary set ignores the CAS it carries, as memcached's does. */
+export function storeCasDisabled(): bool { return gNoCasFlag; }
 /** The exptime of the item the last successful storeDelta published. */
 export function storeDeltaExptime(): u32 { return storeDeltaExptime_(); }
 /** Bits META_FETCHED / META_STALE / META_WON / META_KEY_BINARY of an item. */

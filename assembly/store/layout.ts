@@ -11,7 +11,7 @@
 //   items       nseg x segSize (the only bytes counted against -m)
 //   guard       GUARD bytes, so a reader comparing a key at a stale item
 //               address near the end can never run off the region
-import { Ctl } from "../shared/control";
+import { Ctl, SET_NO_CAS } from "../shared/control";
 
 export const STORE_MAGIC: u32 = 0x53544f31; // "STO1"
 export const MAX_CORES: u32 = 64;
@@ -93,6 +93,8 @@ export let gItems: usize = 0;
 export let gItemsEnd: usize = 0;
 export let gStats: usize = 0;      // this core's stats line
 export let gItemSizeMax: u32 = 0;
+/** -C: CAS disabled for the protocol (cas.ts). */
+export let gNoCas: bool = false;
 
 @inline export function align(n: u64, a: u64): u64 { return (n + a - 1) & ~(a - 1); }
 
@@ -161,6 +163,7 @@ export function attachGlobals(control: usize, core: u32): i32 {
   gBase = base;
   gCore = core;
   gItemSizeMax = load<u32>(control + Ctl.ITEM_SIZE_MAX);
+  gNoCas = (load<u32>(control + Ctl.SETTINGS_FLAGS) & SET_NO_CAS) != 0;
   gNseg = load<u32>(base + Hdr.NSEG);
   gSegShift = load<u32>(base + Hdr.SEG_SHIFT);
   gSegSize = <u32>1 << gSegShift;

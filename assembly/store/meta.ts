@@ -14,7 +14,7 @@ import { headFor, chainFind, replaceSlot, slotRef, unlinkSlot, gFoundGen } from 
 import { segOf, segGen } from "./segtab";
 import { unpinSeg } from "./segments";
 import { lockVersion, unlockVersion, unlockVersionClean } from "./lock";
-import { nextCas } from "./cas";
+import { casMatches, nextCas } from "./cas";
 import { liveExptime } from "./live";
 import { deadReason, noteSnapshot } from "./read";
 import { findLive, storeAbort, storeAlloc, storeCommit } from "./write";
@@ -117,7 +117,7 @@ export function storeDeleteMeta(key: usize, klen: u32, hasCas: bool, casIn: u64,
     let old = findLive(key, klen, h, now);
     if (old == 0) return NOT_FOUND;
     let gen = gFoundGen;
-    if (hasCas && load<u64>(old + I_CAS) != casIn) { if (segGen(segOf(old)) != gen) continue; return EXISTS; }
+    if (hasCas && !casMatches(load<u64>(old + I_CAS), casIn)) { if (segGen(segOf(old)) != gen) continue; return EXISTS; }
     let nit: usize = 0;
     if (stale) {
       let vlen = load<u32>(old + I_VLEN);
@@ -133,7 +133,7 @@ export function storeDeleteMeta(key: usize, klen: u32, hasCas: bool, casIn: u64,
     if (held & 1) { if (nit != 0) storeAbort(nit); return NO_MEMORY; }
     let slot = chainFind(head, tag, key, klen);
     if (slot == 0 || slotRef(slot) != old || deadReason(old, now) != MISS_NONE ||
-        (hasCas && load<u64>(old + I_CAS) != casIn)) {
+        (hasCas && !casMatches(load<u64>(old + I_CAS), casIn))) {
       unlockVersionClean(head, held);
       if (nit != 0) storeAbort(nit);
       continue;

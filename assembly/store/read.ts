@@ -11,6 +11,7 @@ import { isExpired } from "./clock";
 import { isFlushed } from "./flush";
 import { lockVersion, unlockVersion, unlockVersionClean } from "./lock";
 import { MISS_NONE, MISS_EXPIRED, MISS_FLUSHED } from "./results";
+import { casShown } from "./cas";
 
 // the last snapshot taken by storeFind/storeTouch on this instance
 let gLastIt: usize = 0;
@@ -68,7 +69,7 @@ export function itemFlags(it: usize): u32 { return load<u32>(it + I_FLAGS); }
 /** Clamped: a recycled item never yields a length that runs past its segment. */
 export function itemValueLen(it: usize): u32 { let v = load<u32>(it + I_VLEN); return v > gSegSize ? gSegSize : v; }
 export function itemValue(it: usize): usize { return it + I_HDR + <usize>load<u8>(it + I_KLEN); }
-export function itemCas(it: usize): u64 { return load<u64>(it + I_CAS); }
+export function itemCas(it: usize): u64 { return casShown(load<u64>(it + I_CAS)); }
 export function itemExptime(it: usize): u32 { return atomic.load<u32>(it + I_EXPTIME); }
 
 export function storePin(it: usize): bool {

@@ -1,7 +1,7 @@
 // The write side: reservations, publication with memcached's store modes,
 // delete and touch. A writer allocates first (which may evict and so lock
 // buckets), then locks only the one bucket chain it changes, verifies, swaps.
-import { gItemSizeMax, gSegSize, St } from "./layout";
+import { gItemSizeMax, gNoCas, gSegSize, St } from "./layout";
 import { I_CAS, I_EXPTIME, I_FLAGS, I_VLEN, I_HDR, I_KLEN, I_TIME, BIT_ACCESSED, BIT_FETCHED, BIT_DEAD, BIT_STALE, BIT_WON, I_BITS, KEY_MAX, itemTotal, writeItem, setItemBits } from "./item";
 import { hashKey } from "./hash";
 import { headFor, chainFind, chainFreeSlot, linkSlot, replaceSlot, unlinkSlot, slotRef, lookup, gFoundGen } from "./buckets";
@@ -10,7 +10,7 @@ import { reserve, unpinSeg } from "./segments";
 import { lockVersion, unlockVersion, unlockVersionClean } from "./lock";
 import { statAdd } from "./stats";
 import { liveExptime } from "./live";
-import { nextCas } from "./cas";
+import { casMatches, casShown, nextCas } from "./cas";
 import { deadReason, noteSnapshot, noteMiss } from "./read";
 import { STORED, NOT_STORED, EXISTS, NOT_FOUND, NO_MEMORY, MODE_ADD, MODE_REPLACE, MODE_APPEND, MODE_PREPEND, MODE_CAS, MODE_CAS_STALE, MISS_NONE } from "./results";
 
@@ -42,7 +42,7 @@ export function storeAbort(it: usize): void {
 
 /** The CAS given to the last item this instance published (meta `c` flags). */
 let gLastCas: u64 = 0;
-export function storeLastCas(): u64 { return gLastCas; }
+export function storeLastCas(): u64 { return casShown(gLastCas); }
 
 /** Publish `it` into `slot` (or a free slot) with a fresh CAS. Head lock held. */
 export function publish(head: usize, slot: usize, tag: u32, it: usize, now: u32, countItem: bool = true): void {
@@ -110,9 +110,9 @@ export function storeCommit(it: usize, mode: u32, casIn: u64, now: u32): i32 {
     else {
       let old = slotRef(slot);
       let oldCas = load<u64>(old + I_CAS);
-      if (casIn == 0 || oldCas != casIn) r = EXISTS;
+      if (casIn == 0 || !casMatches(oldCas, casIn)) r = EXISTS;
       // memcached's CAS_STALE: an older CAS may store, keeping the TTL, marked stale
-      if (r == EXISTS && mode == MODE_CAS_STALE && casIn < oldCas) {
+      if (r == EXISTS && mode == MODE_CAS_STALE && casIn < casShown(oldCas)) {
         store<u32>(it + I_EXPTIME, atomic.load<u32>(old + I_EXPTIME));
         setItemBits(it, BIT_STALE | (atomic.load<u8>(old + I_BITS) & BIT_WON));
         r = STORED;
@@ -141,7 +141,7 @@ function commitConcat(it: usize, append: bool, casIn: u64, now: u32): i32 {
     let oldLen = load<u32>(old + I_VLEN);
     let flags = load<u32>(old + I_FLAGS);
     if (segGen(segOf(old)) != gen || oldLen > gSegSize) continue;
-    if (casIn != 0 && load<u64>(old + I_CAS) != casIn) { if (segGen(segOf(old)) != gen) continue; return EXISTS; }
+    if (casIn != 0 && !gNoCas && !casMatches(load<u64>(old + I_CAS), casIn)) { if (segGen(segOf(old)) != gen) continue; return EXISTS; }
     // memcached: the combined item fails allocation -> NOT_STORED
     let nit = storeAlloc(key, klen, flags, atomic.load<u32>(old + I_EXPTIME), oldLen + addLen, now);
     if (nit == 0) return NOT_STORED;

@@ -287,7 +287,7 @@ describe("-B, -b, -R, -o, -k, -L, -C, -U 0 on a running server", () => {
     await stop(server);
   });
 
-  it("shows -b, -R, -o and -B auto in stats settings, and warns for -k and -C", async () => {
+  it("shows -b, -R, -o, -C and -B auto in stats settings, and warns for -k", async () => {
     const port = await freePort();
     const server = await start(["-p", String(port), "-l", "127.0.0.1", "-t", "1", "-b", "64", "-R", "5", "-U", "0", "-L", "-k", "-C",
       "-o", "no_lru_crawler,lru_crawler_sleep=7,lru_crawler_tocrawl=9,slab_automove=2,modern"]);
@@ -297,10 +297,9 @@ describe("-B, -b, -R, -o, -k, -L, -C, -U 0 on a running server", () => {
       "slab_automove", "domain_socket", "umask", "cas_enabled", "udpport",
     ].includes(k)))).toEqual({
       tcp_backlog: "64", reqs_per_event: "5", binding_protocol: "auto-negotiate", lru_crawler: "no", lru_crawler_sleep: "7",
-      lru_crawler_tocrawl: "9", slab_automove: "2", domain_socket: "NULL", umask: "700", cas_enabled: "yes", udpport: "0",
+      lru_crawler_tocrawl: "9", slab_automove: "2", domain_socket: "NULL", umask: "700", cas_enabled: "no", udpport: "0",
     });
     expect(server.output()).toContain("wasmcached: warning: -k invalid, mlockall() not supported on this platform.  proceeding without.");
-    expect(server.output()).toContain("wasmcached: -C: CAS cannot be disabled");
     await stop(server);
   });
 });

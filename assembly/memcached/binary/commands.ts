@@ -6,7 +6,7 @@
 
 import { Ctl } from "../../shared/control";
 import {
-  DELTA_OK, EXISTS, itemCas, itemFlags, itemKey, itemKeyLen, itemValue, itemValueLen, MODE_ADD,
+  DELTA_OK, EXISTS, itemCas, storeCasDisabled, itemFlags, itemKey, itemKeyLen, itemValue, itemValueLen, MODE_ADD,
   MODE_APPEND, MODE_CAS, MODE_PREPEND, MODE_REPLACE, MODE_SET, NO_MEMORY, NON_NUMERIC, NOT_FOUND,
   relExptime, STORED, storeAbort, storeAlloc, storeCommit, storeDelete, storeDeleteMeta, storeDelta, storeDeltaResult,
   storeFind, storeFlush, storeItemSizeOk, storeLastCas, storePin, storeReadOk, storeTouch, storeUnpin,
@@ -187,7 +187,7 @@ function update(conn: u32, s: usize, op: u32, key: usize, klen: u32, flags: u32,
   let mode = MODE_SET;
   if (op == Op.APPEND) mode = MODE_APPEND;
   else if (op == Op.PREPEND) mode = MODE_PREPEND;
-  else if (cas != 0) mode = MODE_CAS;
+  else if (cas != 0 && !storeCasDisabled()) mode = MODE_CAS;
   else if (op == Op.ADD) mode = MODE_ADD;
   else if (op == Op.REPLACE) mode = MODE_REPLACE;
   setItem(s, it);
