@@ -195,8 +195,8 @@ usage: wasmcached [options]
                             auto-negotiate, by each connection's first byte)
   -R, --max-reqs-per-event=<num> accepted and reported (default: ${REQS_PER_EVENT_DEFAULT}); a
                             connection's input is served as it arrives
-  -C, --disable-cas         accepted, with a warning: CAS values are still
-                            issued (and cas commands still compare them)
+  -C, --disable-cas         disable use of CAS (replies carry CAS 0; a CAS
+                            check against an item fails, as memcached's)
   -k, --lock-memory         accepted; memory cannot be locked from Node.js
                             (warned at start, as memcached without mlockall)
   -L, --enable-largepages   accepted; the memory is always advised to use
