@@ -33,6 +33,13 @@ describe("mn and me", () => {
     ask("mg m2\r\n");
     expect(ask("me m2\r\n").endsWith(" fetch=yes cls=19 size=5061\r\n")).toBe(true);
   });
+  it("me's exp= is memcached's current_time - exptime: the seconds left, negated", () => {
+    fresh();
+    expect(ask("ms t1 1 T100\r\n1\r\n")).toBe("HD\r\n");
+    expect(ask("me t1\r\n").startsWith("ME t1 exp=-100 la=0 cas=")).toBe(true);
+    advance(3);
+    expect(ask("me t1\r\n").startsWith("ME t1 exp=-97 la=3 cas=")).toBe(true);
+  });
   it("unknown m commands are ERROR", () => {
     expect(ask("mx\r\n")).toBe("ERROR\r\n");
     expect(ask("mgg a\r\n")).toBe("ERROR\r\n");
@@ -131,6 +138,18 @@ describe("ms and mg", () => {
     feed(0, "mg big s v\r\nmn\r\n");
     tx_window(0x7fffffff);
     expect(take(0)).toBe("VA 20000 s20000\r\n" + v + "\r\nMN\r\n");
+  });
+});
+
+describe("ms errors in memcached's order", () => {
+  setup();
+  it("a bad mode wins over an opaque too long, in either order, and the value is swallowed", () => {
+    fresh();
+    const O33 = "O" + "o".repeat(33);
+    expect(ask("ms qq 2 c MD " + O33 + "\r\nhi\r\n")).toBe("CLIENT_ERROR invalid mode for ms M token\r\n");
+    expect(ask("ms qq 2 " + O33 + " MD\r\nhi\r\n")).toBe("CLIENT_ERROR invalid mode for ms M token\r\n");
+    expect(ask("ms qq 2 " + O33 + " MS\r\nhi\r\n")).toBe("CLIENT_ERROR opaque token too long\r\n");
+    expect(ask("mg qq\r\n")).toBe("EN\r\n");
   });
 });
 

@@ -221,7 +221,6 @@ function ms(conn: u32, s: usize, p: usize): void {
   setTotal(s, total);
   let err = E.NONE;
   if (!parseFlags(p, 3)) err = mfError;
-  else if (opaqueTooLong(p, 3)) err = E.OPAQUE_LONG;
   let mode = MODE_SET;
   if (err == E.NONE) {
     const m = mfMode;
@@ -233,6 +232,9 @@ function ms(conn: u32, s: usize, p: usize): void {
     else if (m == 0x52) mode = MODE_REPLACE;   // R
     else err = E.MS_MODE;
   }
+  // memcached notes a long opaque while it builds the reply flags and reports it only after
+  // the mode switch, so a bad mode wins
+  if (err == E.NONE && opaqueTooLong(p, 3)) err = E.OPAQUE_LONG;
   if (err != E.NONE) { metaError(conn, err); setState(s, S.SWALLOW); return; }
   // a CAS turns set and replace into cas (with I: cas that may store a stale value)
   // (C0 is no CAS to memcached's compare, never stale: EX on an existing item)
@@ -456,8 +458,9 @@ function me(conn: u32, p: usize): void {
     else { memory.copy(q, key, klen); q += klen; }
     q += putStr(q, " exp=");
     const exptime = itemExptime(it);
+    // memcached prints current_time - exptime: the seconds left, negated
     if (exptime == 0) q += putStr(q, "-1");
-    else q = putSigned(q, <i32>(exptime - nowRel));
+    else q = putSigned(q, <i32>(nowRel - exptime));
     q += putStr(q, " la=");
     q += writeU64(q, <u64>since(itemTime(it)));
     q += putStr(q, " cas=");
