@@ -141,6 +141,33 @@ describe("ms and mg", () => {
   });
 });
 
+describe("mg R with a T that expires the item", () => {
+  setup();
+  it("wins (W) like memcached, and the item is gone after", () => {
+    fresh();
+    ask("ms rk 2\r\nhi\r\n");
+    expect(ask("mg rk t T-1 R5000 v\r\n")).toBe("VA 2 t-1 W\r\nhi\r\n");
+    expect(ask("mg rk t v\r\n")).toBe("EN\r\n");
+    ask("ms rk 2\r\nhi\r\n");
+    expect(ask("mg rk t T2592001 R5000 v\r\n")).toBe("VA 2 t-1 W\r\nhi\r\n");
+    ask("ms rk 2\r\nhi\r\n");
+    expect(ask("mg rk T100 R5000\r\n")).toBe("HD W\r\n");
+    expect(ask("mg rk t R5000\r\n")).toBe("HD t100 Z\r\n");
+  });
+  it("R sees the TTL as the flags before it left it, in token order", () => {
+    fresh();
+    ask("ms rq1 2\r\nhi\r\n");
+    expect(ask("mg rq1 R5000 T100\r\n")).toBe("HD\r\n");
+    expect(ask("mg rq1 R500 v T-1 l\r\n")).toBe("VA 2 l0 W\r\nhi\r\n");
+    expect(ask("mg rq1 t\r\n")).toBe("EN\r\n");
+    ask("ms rq2 2 T100\r\nhi\r\n");
+    expect(ask("mg rq2 R5000 T0\r\n")).toBe("HD W\r\n");
+    expect(ask("mg rq2 T0 R5000\r\n")).toBe("HD Z\r\n");
+    ask("ms rq3 2\r\nhi\r\n");
+    expect(ask("mg rq3 R500 v T-1 l\r\n")).toBe("VA 2 l0\r\nhi\r\n");
+  });
+});
+
 describe("ms errors in memcached's order", () => {
   setup();
   it("a bad mode wins over an opaque too long, in either order, and the value is swallowed", () => {

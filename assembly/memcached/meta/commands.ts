@@ -147,14 +147,14 @@ function mg(conn: u32, s: usize, p: usize): void {
     const bits = itemMetaBits(it);
     const exptime = itemExptime(it);
     // T (and N on a created item) apply in token order: a t before them shows the TTL from before
-    let shownTtl = created ? 0 : mfNewTtl ? storeSetTtlPrevious() : exptime;
+    let shownTtl: u32 = created ? 0 : mfNewTtl ? storeSetTtlPrevious() : exptime;
     let q = q0;
     if (mfValue) { q += putStr(q, "VA "); q += writeU64(q, vlen); } else q += putStr(q, "HD");
     let won = created;
     for (let i: u32 = 2; i < ntok; i++) {
       const f = flagAt(p, i);
-      if (f == 0x52) { // R: win the recache below this TTL
-        if ((bits & META_WON) == 0 && !created && exptime != 0 && exptime < mfRecache) won = true;
+      if (f == 0x52) { // R: win the recache below this TTL (the TTL as the T and N before it left it)
+        if ((bits & META_WON) == 0 && !created && shownTtl != 0 && shownTtl < mfRecache) won = true;
       } else if (f == 0x73) q = putFlagNumber(q, f, vlen);
       else if (f == 0x74) q = putTtl(q, shownTtl, nowRel);
       else if (f == 0x54) shownTtl = mfExptime;
@@ -172,7 +172,10 @@ function mg(conn: u32, s: usize, p: usize): void {
       if ((bits & META_WON) == 0) won = true;
     }
     if (!storeReadOk(it)) continue;
-    if (won && (created || storeClaimWin(it, nowRel))) q = putFlag(q, 0x57); // W
+    // a T that expired the item (T-1, a past date) still hands this request the win, as
+    // memcached's does; nothing can claim a dead item, so there is no race to lose
+    const expiredByT = mfNewTtl && exptime != 0 && exptime <= nowRel;
+    if (won && (created || expiredByT || storeClaimWin(it, nowRel))) q = putFlag(q, 0x57); // W
     store<u16>(q, 0x0a0d);
     q += 2;
     const h = <u32>(q - q0);
