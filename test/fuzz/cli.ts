@@ -6,7 +6,9 @@
 //
 //   npm run fuzz -- [--seed N] [--requests N] [--lanes N] [--batch N]
 //                   [--stop-at-first] [--subject wasmcached|memcached] [--dump DIR]
+//   npm run fuzz -- --bisect LANE:BATCH --seed N [--batch N]   (bisect.ts)
 import { startServer, subjectKind } from "../support/server.mjs";
+import { bisect } from "./bisect.js";
 import { describe, FUZZ_ARGS, runFuzz } from "./differential.js";
 
 function flag(name: string): string | undefined {
@@ -24,6 +26,12 @@ function intFlag(name: string, fallback: number): number {
 
 async function main(): Promise<number> {
   const seed = intFlag("seed", Math.floor(Math.random() * 2 ** 31));
+  const target = flag("bisect");
+  if (target) {
+    const [lane, batch] = target.split(":").map(Number);
+    await bisect(seed, lane, batch, intFlag("batch", 400));
+    return 0;
+  }
   const requests = intFlag("requests", 10_000_000);
   const lanes = intFlag("lanes", 6);
   const batchSize = intFlag("batch", 400);

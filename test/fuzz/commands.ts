@@ -38,7 +38,9 @@ export interface Batch {
   index: number;
   proto: "text" | "binary";
   requests: FuzzRequest[];
-  /** Sent after the replies to `requests` (closed by mn / noop) have arrived: then the input ends. */
+  /** The reply to the last of `requests`, which the runner waits for before it sends the tail. */
+  sentinel: Buffer;
+  /** Sent after the replies to `requests` have arrived (if they did): then the input ends. */
   tail?: FuzzRequest;
   /** Send in pieces this long (bytes) with a short pause between them; 0: one write. */
   trickle: number;
@@ -62,12 +64,14 @@ const HOSTILE_NUMBERS = [
 const EXPTIMES = ["0", "0", "0", "100000", "86400", "-1", "2592001", "2000000000"] as const;
 
 /**
- * An exptime that would expire while the run lasts (1 s to 2 h, as memcached's strtol reads
- * it) becomes -1: when it expires depends on when each server's clock ticks.
+ * An exptime that would expire while the run lasts (1 s to 2 h, as memcached reads it)
+ * becomes -1: when it expires depends on when each server's clock ticks.
  */
 function soon(exptime: string): string {
-  const m = /^\s*\+?(\d+)$/.exec(exptime);
-  const v = m ? Number(m[1]) : NaN;
+  // memcached's safe_strtol keeps the low 32 bits of what strtol read: 4294967297 is 1
+  const m = /^\s*([+-]?\d+)$/.exec(exptime);
+  if (!m || m[1].replace(/^[+-]/, "").length > 19) return exptime;
+  const v = Number(BigInt.asIntN(32, BigInt(m[1])));
   return v >= 1 && v <= 7200 ? "-1" : exptime;
 }
 
@@ -148,11 +152,12 @@ export class Generator {
   }
 
   private num(valid: () => string): string {
-    return this.rng.chance(0.06) ? this.rng.pick(HOSTILE_NUMBERS) : valid();
+    return this.rng.chance(0.06) ? soon(this.rng.pick(HOSTILE_NUMBERS)) : valid();
   }
 
   private flags(): string {
-    return this.num(() => this.rng.pick(["0", "0", "1", String(this.rng.u32()), "4294967295", String(this.rng.int(1000))]));
+    // (no values of 1..7200: a mutation that shifts tokens must not make one a TTL that expires mid-run)
+    return this.num(() => this.rng.pick(["0", "0", "7777", String(this.rng.u32()), "4294967295", String(10_000 + this.rng.int(1000))]));
   }
 
   private exptime(): string {
@@ -327,8 +332,24 @@ export class Generator {
 
   // --- mutations of a text request -----------------------------------------
 
-  /** The request's bytes with one hostile edit (CAS references kept as they are). */
+  /**
+   * The request's bytes with one hostile edit (CAS references kept as they are). An edit
+   * that makes a new number of 1..7200 (a digit turned into a space splits "100000" into
+   * "1 0000") is drawn again: as a TTL it would expire while the run lasts.
+   */
   private mutate(req: FuzzRequest): FuzzRequest {
+    const small = (b: Buffer) => new Set(b.toString("latin1").split(/[ \r\n]/).filter((t) => soon(t) !== t));
+    const line = req.parts.find((p) => Buffer.isBuffer(p) && p.length > 0) as Buffer | undefined;
+    const before = line ? small(line) : new Set<string>();
+    for (let attempt = 0; attempt < 8; attempt++) {
+      const m = this.mutateOnce(req);
+      const edited = m.parts.find((p) => Buffer.isBuffer(p) && p.length > 0) as Buffer | undefined;
+      if (!edited || [...small(edited)].every((t) => before.has(t))) return m;
+    }
+    return req;
+  }
+
+  private mutateOnce(req: FuzzRequest): FuzzRequest {
     const r = this.rng;
     // Only the first literal part (the command line) is edited: it carries the grammar.
     const i = req.parts.findIndex((p) => Buffer.isBuffer(p) && p.length > 0);
@@ -350,8 +371,8 @@ export class Generator {
       case 3: // duplicate a stretch
         edited = Buffer.concat([line.subarray(0, pos), line.subarray(pos, pos + r.range(1, 12)), line.subarray(pos)]);
         break;
-      case 4: // a number where there was one, or after a space
-        edited = Buffer.concat([line.subarray(0, pos), B(` ${r.pick(HOSTILE_NUMBERS)}`), line.subarray(pos)]);
+      case 4: // a number where there was one, or after a space (none that is a TTL expiring mid-run)
+        edited = Buffer.concat([line.subarray(0, pos), B(` ${soon(r.pick(HOSTILE_NUMBERS))}`), line.subarray(pos)]);
         break;
       case 5: // the line end becomes a lone CR or LF
         edited = B(line.toString("latin1").replace(/\r\n$/, r.pick(["\n", "\r", "\r\r\n", "\n\r"])));
@@ -407,10 +428,10 @@ export class Generator {
       [4, 0x05], [3, 0x06], [1, 0x15], [1, 0x16], // incr, decr (+q)
       [2, 0x0e], [2, 0x0f], [1, 0x19], [1, 0x1a], // append, prepend (+q)
       [2, 0x0a], [1, 0x0b], [1, 0x1b], [3, 0x1c], [3, 0x1d], [1, 0x1e], [2, 0x23], [1, 0x24], // noop version verbosity touch gat...
-      [1, 0x20], [1, 0x21], [1, 0x22], [1, 0x07], [1, 0x17], // sasl, quit
+      [1, 0x20], [1, 0x21], [1, 0x22], // sasl (quit only as the tail: it closes)
       [2, -1], // an opcode memcached does not know
     ] as const);
-    const opcode = op >= 0 ? op : r.pick([0x25, 0x30, 0x3c, 0x40, 0x48, 0x83, 0xfe, 0xff, 0x08 + 0x100]) & 0xff;
+    const opcode = op >= 0 ? op : r.pick([0x25, 0x30, 0x3c, 0x40, 0x48, 0x83, 0xfe, 0xff]);
     let key = this.key();
     while (!closing && key.length > 250) key = this.key();
     const u32 = (...v: number[]) => {
@@ -453,6 +474,14 @@ export class Generator {
         break;
       default:
         break;
+    }
+    // memcached answers an opcode it does not serve (sasl without -S included) with "Unknown
+    // command" (verbosity too) and then swallows as many bytes as the body again, past the body: the stream
+    // falls out of frame and it closes. Such requests carry a body only as the tail.
+    if (!closing && (op < 0 || opcode === 0x1b)) {
+      keyBuf = Buffer.alloc(0);
+      extras = Buffer.alloc(0);
+      value = Buffer.alloc(0);
     }
     let magic = 0x80;
     let keylen = keyBuf.length;
@@ -531,7 +560,11 @@ export class Generator {
     // Then a request that answers (mn, noop), which the runner waits for before the tail:
     // memcached holds some replies until more input comes (binary errors), and drops replies
     // it has not written when it closes.
-    requests.push(proto === "binary" ? { kind: "bin:a", parts: [Buffer.from([0x80, 0x0a, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0, 0, 0, 0, 0])] } : { kind: "mn", parts: [B("mn\r\n")] });
+    // (A miss with a key and opaque of its own: an mn among the requests cannot pass for it.)
+    const sentinel = proto === "binary" ? Buffer.from([0x81, 0x0a, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0, 0, 0, 0, 0])
+      : B(`EN k${this.prefix}end Oe${this.index}\r\n`);
+    requests.push(proto === "binary" ? { kind: "bin:a", parts: [Buffer.from([0x80, 0x0a, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0, 0, 0, 0, 0])] }
+      : { kind: "mg", parts: [B(`mg ${this.prefix}end k Oe${this.index}\r\n`)] });
     // The tail, then the end of input: a request cut at any byte, or one that closes.
     let tail: FuzzRequest | undefined;
     const roll = r.int(100);
@@ -539,7 +572,7 @@ export class Generator {
     else if (roll < 40) tail = proto === "binary" ? this.binaryRequest(size, true) : this.closingText();
     else if (roll < 42 && proto === "binary") tail = { kind: "bin:7", parts: [Buffer.from([0x80, r.pick([0x07, 0x17]), ...new Array<number>(22).fill(0)])] };
     const trickle = r.chance(0.04) ? r.range(1, 64) : 0;
-    return { lane: this.lane, index: this.index, proto, requests, tail, trickle };
+    return { lane: this.lane, index: this.index, proto, requests, sentinel, tail, trickle };
   }
 }
 
@@ -550,7 +583,7 @@ export class Generator {
  */
 export function stateProbe(lane: number, epoch: number): Buffer {
   const g = new Generator(0, lane, 0, epoch);
-  return B(g.allKeys().map((k) => `mg ${k} s f v c t\r\n`).join("") + "mn\r\n");
+  return B(g.allKeys().map((k) => `mg ${k} k s f v c t\r\n`).join("") + "mn\r\n");
 }
 
 /** The batch `index` of `lane` under `seed`: `size` requests, an mn or noop, maybe a tail. */

@@ -50,6 +50,7 @@ export interface Divergence {
   sub: string;
   refClosed: boolean;
   subClosed: boolean;
+  why: string;
   /** Replies agreed, the lane's items read back afterwards did not. */
   inState: boolean;
   /** The request the divergence was traced to (by re-running it alone), if found. */
@@ -83,96 +84,139 @@ const SAMPLES = 8;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** True when a reply stream ends with the answer to the batch's closing mn (text) or noop (binary). */
-export function endsWithSentinel(proto: "text" | "binary", buf: Buffer): boolean {
+/** True when a reply stream ends with `sentinel`, the answer to the head's last request. */
+export function endsWithSentinel(proto: "text" | "binary", buf: Buffer, sentinel: Buffer): boolean {
+  if (buf.length < sentinel.length || !buf.subarray(buf.length - sentinel.length).equals(sentinel)) return false;
   if (proto === "binary") {
     let pos = 0;
-    let last = -1;
-    while (pos + 24 <= buf.length) {
-      last = pos;
-      pos += 24 + buf.readUInt32BE(pos + 8);
-    }
-    return pos === buf.length && last >= 0 && buf[last + 1] === 0x0a && buf.readUInt32BE(last + 12) === 0xffffffff;
+    while (pos + 24 <= buf.length - sentinel.length) pos += 24 + buf.readUInt32BE(pos + 8);
+    return pos === buf.length - sentinel.length;
   }
-  if (buf.length < 4 || buf.toString("latin1", buf.length - 4) !== "MN\r\n") return false;
   // Not the end of a data block that happens to end so: the last line, parsed from the start.
-  return scanText(buf).norm.endsWith("MN\r\n") && (buf.length === 4 || buf[buf.length - 5] === 0x0a);
+  return buf.length === sentinel.length || (buf[buf.length - sentinel.length - 1] === 0x0a && scanText(buf).norm.endsWith(sentinel.toString("latin1")));
+}
+
+/** One connection of a lock-step exchange. */
+class Conn {
+  private chunks: Buffer[] = [];
+  private wake: (() => void) | null = null;
+  private readonly sock: net.Socket;
+  closed = false;
+  error?: string;
+  lastData = Date.now();
+  private readonly ready: Promise<void>;
+
+  constructor(port: number) {
+    this.sock = net.connect({ port, host: "127.0.0.1" });
+    this.sock.setNoDelay(true);
+    this.ready = new Promise((res) => {
+      this.sock.once("connect", () => res());
+      this.sock.once("error", () => res());
+    });
+    this.sock.on("data", (d: Buffer) => {
+      this.chunks.push(d);
+      this.lastData = Date.now();
+      this.poke();
+    });
+    const ended = () => {
+      this.closed = true;
+      this.poke();
+    };
+    this.sock.on("end", ended);
+    this.sock.on("close", ended);
+    // A reset after the server closed (it had unread input) still ends the reply.
+    this.sock.on("error", (err) => {
+      this.error ??= (err as NodeJS.ErrnoException).code;
+      ended();
+    });
+  }
+
+  private poke(): void {
+    const w = this.wake;
+    this.wake = null;
+    w?.();
+  }
+
+  bytes(): Buffer {
+    if (this.chunks.length > 1) this.chunks = [Buffer.concat(this.chunks)];
+    return this.chunks[0] ?? Buffer.alloc(0);
+  }
+
+  async write(b: Buffer, trickle = 0): Promise<void> {
+    await this.ready;
+    const step = trickle > 0 ? Math.max(trickle, Math.ceil(b.length / 64)) : b.length;
+    for (let off = 0; off < b.length && !this.closed; off += step) {
+      await new Promise<void>((res) => this.sock.write(b.subarray(off, off + step), () => res()));
+      if (trickle > 0) await sleep(TRICKLE_GAP_MS);
+    }
+  }
+
+  end(): void {
+    if (!this.closed) this.sock.end();
+  }
+
+  destroy(): void {
+    this.sock.destroy();
+  }
+
+  /** Resolves on new data, close, or after ms. */
+  waitData(ms: number): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    return new Promise((res) => {
+      const t = setTimeout(() => {
+        this.wake = null;
+        res();
+      }, Math.max(1, ms));
+      this.wake = () => {
+        clearTimeout(t);
+        res();
+      };
+    });
+  }
 }
 
 /**
- * Sends `head` on a new connection, waits for the answer to its closing mn/noop (or
- * SENTINEL_IDLE_MS of silence: a swallow can eat it), then sends `tail`, shuts the write
- * side and reads until the server closes.
+ * Both servers in lock step: each gets its head on a new connection; once both answered
+ * the head's last request (`sentinel`), both get the tail, if any; then the write sides
+ * are shut and both are read until they close. When a server never answers the sentinel
+ * (a pending value read swallowed it: SENTINEL_IDLE_MS of silence), no tail is sent to
+ * either: a tail that closes must not race with replies still being written.
  */
-export function exchange(port: number, proto: "text" | "binary", head: Buffer, tail: Buffer | undefined, trickle: number,
-  timeoutMs = CLOSE_TIMEOUT_MS): Promise<Exchange> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let received = 0;
-    let done = false;
-    let lastData = Date.now();
-    let sentinel = false;
-    const sock = net.connect({ port, host: "127.0.0.1" });
-    sock.setNoDelay(true);
-    const finish = (closed: boolean, error?: string) => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      sock.destroy();
-      resolve({ bytes: Buffer.concat(chunks), closed, error, sentinel });
-    };
-    const timer = setTimeout(() => finish(false, `no close within ${timeoutMs} ms`), timeoutMs);
-    let wake: (() => void) | null = null;
-    sock.on("data", (d: Buffer) => {
-      chunks.push(d);
-      received += d.length;
-      lastData = Date.now();
-      wake?.();
-    });
-    const ended = () => {
-      wake?.();
-      finish(true);
-    };
-    sock.on("end", ended);
-    sock.on("close", ended);
-    // A reset after the server closed (it had unread input) still ends the reply.
-    sock.on("error", (err) => {
-      wake?.();
-      finish(true, (err as NodeJS.ErrnoException).code);
-    });
-    const write = (b: Buffer) => new Promise<void>((res) => (done ? res() : sock.write(b, () => res())));
-    sock.once("connect", async () => {
-      if (trickle > 0) {
-        const step = Math.max(trickle, Math.ceil(head.length / 64));
-        for (let off = 0; off < head.length && !done; off += step) {
-          await write(head.subarray(off, off + step));
-          await sleep(TRICKLE_GAP_MS);
+export async function exchangePair(refPort: number, subPort: number, proto: "text" | "binary", sentinel: Buffer | undefined,
+  ref: { head: Buffer; tail?: Buffer }, sub: { head: Buffer; tail?: Buffer }, trickle: number): Promise<[Exchange, Exchange]> {
+  const conns = [new Conn(refPort), new Conn(subPort)];
+  try {
+    await Promise.all([conns[0].write(ref.head, trickle), conns[1].write(sub.head, trickle)]);
+    const wrote = Date.now();
+    const seen = [false, false];
+    const waitSentinel = async (i: number) => {
+      const c = conns[i];
+      while (!c.closed) {
+        if (sentinel && endsWithSentinel(proto, c.bytes(), sentinel)) {
+          seen[i] = true;
+          return;
         }
-      } else {
-        await write(head);
+        const quiet = Date.now() - Math.max(c.lastData, wrote);
+        if (quiet >= SENTINEL_IDLE_MS) return;
+        await c.waitData(SENTINEL_IDLE_MS - quiet);
       }
-      const wrote = Date.now();
-      while (!done) {
-        if (received > 0 && endsWithSentinel(proto, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks))) {
-          sentinel = true;
-          break;
-        }
-        const quiet = Date.now() - Math.max(lastData, wrote);
-        if (quiet >= SENTINEL_IDLE_MS) break;
-        await new Promise<void>((res) => {
-          const t = setTimeout(() => res(), SENTINEL_IDLE_MS - quiet);
-          wake = () => {
-            clearTimeout(t);
-            res();
-          };
-        });
-        wake = null;
-      }
-      if (done) return;
-      if (tail && tail.length) await write(tail);
-      if (!done) sock.end();
-    });
-  });
+    };
+    if (sentinel) await Promise.all([waitSentinel(0), waitSentinel(1)]);
+    if (seen[0] && seen[1]) {
+      await Promise.all([ref.tail ? conns[0].write(ref.tail) : undefined, sub.tail ? conns[1].write(sub.tail) : undefined]);
+    }
+    for (const c of conns) c.end();
+    const deadline = Date.now() + CLOSE_TIMEOUT_MS;
+    await Promise.all(conns.map(async (c) => {
+      while (!c.closed && Date.now() < deadline) await c.waitData(deadline - Date.now());
+    }));
+    return [0, 1].map((i) => ({
+      bytes: conns[i].bytes(), closed: conns[i].closed, sentinel: seen[i],
+      error: conns[i].closed ? conns[i].error : `no close within ${CLOSE_TIMEOUT_MS} ms`,
+    })) as [Exchange, Exchange];
+  } finally {
+    for (const c of conns) c.destroy();
+  }
 }
 
 /** key -> the CAS this server last reported for it (per lane). */
@@ -207,6 +251,8 @@ interface Scan {
   lastAccess: number;
   /** key -> CAS reported with it (VALUE lines, meta lines with k). */
   keyCas: [string, bigint][];
+  /** Counter values read back with their in-place padding taken off. */
+  paddedCounters: number;
 }
 
 const META_STATUS = /^(HD|VA|EN|NF|NS|EX|ME|MN)(?: |$)/;
@@ -219,6 +265,7 @@ export function scanText(buf: Buffer): Scan {
   const ttl: number[] = [];
   const keyCas: [string, bigint][] = [];
   let lastAccess = 0;
+  let paddedCounters = 0;
   let pos = 0;
   while (pos < s.length) {
     const eol = s.indexOf("\r\n", pos);
@@ -276,11 +323,23 @@ export function scanText(buf: Buffer): Scan {
     }
     if (dataLen >= 0) {
       const end = Math.min(s.length, pos + dataLen + 2);
-      out.push(s.slice(pos, end));
+      const data = s.slice(pos, end);
+      // An incr/decr result that memcached may have written in place, padded with spaces
+      // to the old length, or as a new item without them (see the header): digits, spaces.
+      const padded = /^(\d+) +\r\n$/.exec(data);
+      if (padded) {
+        const h = out[out.length - 1].replace(/\r\n$/, "").split(" ");
+        const n = String(padded[1].length);
+        if (h[0] === "VALUE") h[3] = n;
+        else for (let i = 1; i < h.length; i++) if (i === 1 || /^s\d+$/.test(h[i])) h[i] = i === 1 ? n : `s${n}`;
+        out[out.length - 1] = h.join(" ") + "\r\n";
+        out.push(`${padded[1]}\r\n`);
+        paddedCounters++;
+      } else out.push(data);
       pos = end;
     }
   }
-  return { norm: out.join(""), cas, ttl, lastAccess, keyCas };
+  return { norm: out.join(""), cas, ttl, lastAccess, keyCas, paddedCounters };
 }
 
 /** Binary responses: whole packets with the CAS field taken out; a cut tail verbatim. */
@@ -296,11 +355,22 @@ export function scanBinary(buf: Buffer, keyOf: Map<number, string>): Scan {
     cas.push(c);
     const key = keyOf.get(buf.readUInt32BE(pos + 12));
     if (key !== undefined && c !== 0n) keyCas.push([key, c]);
-    out.push(buf.toString("latin1", pos, pos + 16), "<cas>", buf.toString("latin1", pos + 24, pos + len));
+    let head = buf.toString("latin1", pos, pos + 16);
+    let body = buf.toString("latin1", pos + 24, pos + len);
+    // A counter read back with its in-place padding (see scanText).
+    const skip = buf[pos + 4] + buf.readUInt16BE(pos + 2);
+    const padded = buf[pos + 6] === 0 && buf[pos + 7] === 0 && skip <= body.length ? /^(\d+) +$/.exec(body.slice(skip)) : null;
+    if (padded) {
+      body = body.slice(0, skip) + padded[1];
+      const len = Buffer.alloc(4);
+      len.writeUInt32BE(body.length);
+      head = head.slice(0, 8) + len.toString("latin1") + head.slice(12);
+    }
+    out.push(head, "<cas>", body);
     pos += len;
   }
   out.push(buf.toString("latin1", pos));
-  return { norm: out.join(""), cas, ttl: [], lastAccess: 0, keyCas };
+  return { norm: out.join(""), cas, ttl: [], lastAccess: 0, keyCas, paddedCounters: 0 };
 }
 
 /** A one-to-one pairing of the reference's CAS uniques with the subject's. */
@@ -308,6 +378,10 @@ export class CasMapping {
   private readonly refToSub = new Map<bigint, bigint>();
   private readonly subToRef = new Map<bigint, bigint>();
   pairs = 0;
+
+  explain(r: bigint, s: bigint): string {
+    return `memcached's was paired with ${this.refToSub.get(r) ?? "nothing"}, the subject's with ${this.subToRef.get(s) ?? "nothing"}`;
+  }
 
   /** False when (r, s) contradicts an earlier pair. */
   pair(r: bigint, s: bigint): boolean {
@@ -394,6 +468,8 @@ export interface CompareResult {
   withheldAtEof: boolean;
   /** The reference closed early and dropped replies it had queued. */
   droppedOnClose: boolean;
+  /** Why the streams differ, when they do. */
+  why?: string;
 }
 
 /** Where a's text stops agreeing with b's. */
@@ -417,19 +493,21 @@ export function compareReplies(proto: "text" | "binary", input: Buffer, ref: Buf
   if (a.norm !== b.norm) {
     const prefix = bothClosed && b.norm.startsWith(a.norm)
       && (proto === "text" ? a.norm === "" || a.norm.endsWith("\r\n") : completePackets(ref));
-    if (!prefix) return result;
+    if (!prefix) return { ...result, why: "replies differ" };
     if (refInValue || (proto === "text" && endsInSwallow(input))) result.withheldAtEof = true;
     else if (hasClosingInput(proto, input)) result.droppedOnClose = true;
-    else return result;
-    if (b.cas.length < a.cas.length || b.ttl.length < a.ttl.length) return result;
-  } else if (a.cas.length !== b.cas.length || a.ttl.length !== b.ttl.length) return result;
+    else return { ...result, why: "the subject answered more" };
+    if (b.cas.length < a.cas.length || b.ttl.length < a.ttl.length) return { ...result, why: "fewer CAS/TTL fields" };
+  } else if (a.cas.length !== b.cas.length || a.ttl.length !== b.ttl.length) return { ...result, why: "CAS/TTL field counts differ" };
   for (let i = 0; i < a.ttl.length; i++) {
     const d = Math.abs(a.ttl[i] - b.ttl[i]);
     // -1 (no TTL) never aligns with a number.
-    if (d > 1 || (d !== 0 && (a.ttl[i] === -1 || b.ttl[i] === -1))) return result;
+    if (d > 1 || (d !== 0 && (a.ttl[i] === -1 || b.ttl[i] === -1))) return { ...result, why: `TTL ${a.ttl[i]} against ${b.ttl[i]}` };
     if (d) result.ttlAligned++;
   }
-  for (let i = 0; i < a.cas.length; i++) if (!mapping.pair(a.cas[i], b.cas[i])) return result;
+  for (let i = 0; i < a.cas.length; i++) {
+    if (!mapping.pair(a.cas[i], b.cas[i])) return { ...result, why: `CAS #${i}: memcached ${a.cas[i]}, subject ${b.cas[i]} (${mapping.explain(a.cas[i], b.cas[i])})` };
+  }
   result.same = true;
   return result;
 }
@@ -485,7 +563,7 @@ async function trace(opts: FuzzOptions, batch: Batch, refBook: CasBook, subBook:
     const close = Buffer.from(batch.proto === "binary" ? [0x80, 0x0a, ...new Array<number>(22).fill(0)] : [0x6d, 0x6e, 0x0d, 0x0a]);
     const refIn = Buffer.concat([...resolveParts(req.parts, refBook), close]);
     const subIn = Buffer.concat([...resolveParts(req.parts, subBook), close]);
-    const [r, s] = await Promise.all([exchange(opts.refPort, batch.proto, refIn, undefined, 0), exchange(opts.subPort, batch.proto, subIn, undefined, 0)]);
+    const [r, s] = await exchangePair(opts.refPort, opts.subPort, batch.proto, undefined, { head: refIn }, { head: subIn }, 0);
     const c = compareReplies(batch.proto, refIn, r.bytes, s.bytes, keyOf, mapping);
     if (!c.same || r.closed !== s.closed) {
       return { index: i, kind: req.kind, bytes: show(refIn, 600), ref: show(r.bytes), sub: show(s.bytes) };
@@ -521,10 +599,7 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzStats> {
       const subParts = batchBytes(batch, subBook);
       const refIn = refParts.tail ? Buffer.concat([refParts.head, refParts.tail]) : refParts.head;
       const t0 = Date.now();
-      const [r, s] = await Promise.all([
-        exchange(opts.refPort, batch.proto, refParts.head, refParts.tail, batch.trickle),
-        exchange(opts.subPort, batch.proto, subParts.head, subParts.tail, batch.trickle),
-      ]);
+      const [r, s] = await exchangePair(opts.refPort, opts.subPort, batch.proto, batch.sentinel, refParts, subParts, batch.trickle);
       if (!r.closed) throw new Error(`seed ${opts.seed} lane ${l} batch ${i}: the reference memcached did not close (${r.error})`);
       if (process.env.FUZZ_DEBUG) console.error(`lane ${l} batch ${i} ${batch.proto}: ${Date.now() - t0} ms, tail ${batch.tail?.kind}, sentinel ${r.sentinel}/${s.sentinel}, in ${refIn.length} out ${r.bytes.length}/${s.bytes.length} ${r.error ?? ""}`);
       let c = compareReplies(batch.proto, refIn, r.bytes, s.bytes, keyOf, mapping, s.closed, !r.sentinel && s.sentinel === r.sentinel);
@@ -532,7 +607,7 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzStats> {
       if (c.same && s.closed) {
         // The lane's items, read back: equal replies can hide a divergent store (noreply, q).
         const probeIn = stateProbe(l, epoch);
-        const [pr, ps] = await Promise.all([exchange(opts.refPort, "text", probeIn, undefined, 0), exchange(opts.subPort, "text", probeIn, undefined, 0)]);
+        const [pr, ps] = await exchangePair(opts.refPort, opts.subPort, "text", undefined, { head: probeIn }, { head: probeIn }, 0);
         const pc = compareReplies("text", probeIn, pr.bytes, ps.bytes, keyOf, mapping, ps.closed);
         if (!pc.same) {
           c = { ...pc, offset: pc.offset };
@@ -556,7 +631,7 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzStats> {
           const rb = probe?.ref ?? r.bytes;
           const sb = probe?.sub ?? s.bytes;
           const d: Divergence = {
-            seed: opts.seed, lane: l, batch: i, proto: batch.proto, offset: c.offset, inState: probe !== undefined,
+            seed: opts.seed, lane: l, batch: i, proto: batch.proto, offset: c.offset, inState: probe !== undefined, why: c.why ?? (s.closed ? "" : "the subject did not close"),
             ref: show(rb.subarray(Math.max(0, c.offset - 80), c.offset + 240)),
             sub: show(sb.subarray(Math.max(0, c.offset - 80), c.offset + 240)) + (s.closed ? "" : ` [${s.error}]`),
             refClosed: r.closed, subClosed: s.closed, kinds: batch.requests.map((q) => q.kind),
@@ -575,8 +650,14 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzStats> {
       }
       // What each server reported about its own CAS uniques (read by later batches' CAS references).
       const keyCas = (buf: Buffer) => (batch.proto === "text" ? scanText(buf) : scanBinary(buf, keyOf)).keyCas;
-      for (const [k, v] of keyCas(r.bytes)) refBook.set(k, v);
-      for (const [k, v] of keyCas(s.bytes)) subBook.set(k, v);
+      if (c.withheldAtEof || c.droppedOnClose) {
+        // The subject reported CAS uniques the reference never wrote: forget both sides'.
+        refBook.clear();
+        subBook.clear();
+      } else {
+        for (const [k, v] of keyCas(r.bytes)) refBook.set(k, v);
+        for (const [k, v] of keyCas(s.bytes)) subBook.set(k, v);
+      }
       opts.onBatch?.(stats);
     }
   }
@@ -589,7 +670,7 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzStats> {
 
 export function describe(d: Divergence): string {
   const lines = [
-    `divergence: seed ${d.seed} lane ${d.lane} batch ${d.batch} (${d.proto}) at ${d.inState ? "the state probe after it, byte" : "reply byte"} ${d.offset}`,
+    `divergence: seed ${d.seed} lane ${d.lane} batch ${d.batch} (${d.proto}) at ${d.inState ? "the state probe after it, byte" : "reply byte"} ${d.offset}: ${d.why}`,
     `  memcached : ${d.ref}${d.refClosed ? "" : " [open]"}`,
     `  subject   : ${d.sub}${d.subClosed ? "" : " [open]"}`,
   ];
