@@ -6,7 +6,7 @@
 //
 //   npm run fuzz -- [--seed N] [--requests N] [--lanes N] [--batch N]
 //                   [--stop-at-first] [--subject wasmcached|memcached] [--dump DIR]
-//   npm run fuzz -- --bisect LANE:BATCH --seed N [--batch N]   (bisect.ts)
+//   npm run fuzz -- --bisect LANE:BATCH[:FROM:EPOCH] --seed N [--batch N]   (bisect.ts)
 import { startServer, subjectKind } from "../support/server.mjs";
 import { bisect } from "./bisect.js";
 import { describe, FUZZ_ARGS, runFuzz } from "./differential.js";
@@ -28,8 +28,8 @@ async function main(): Promise<number> {
   const seed = intFlag("seed", Math.floor(Math.random() * 2 ** 31));
   const target = flag("bisect");
   if (target) {
-    const [lane, batch] = target.split(":").map(Number);
-    await bisect(seed, lane, batch, intFlag("batch", 400));
+    const [lane, batch, from, epoch] = target.split(":").map(Number);
+    await bisect(seed, lane, batch, intFlag("batch", 400), from || 0, epoch || 0);
     return 0;
   }
   const requests = intFlag("requests", 10_000_000);

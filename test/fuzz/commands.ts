@@ -344,7 +344,11 @@ export class Generator {
     for (let attempt = 0; attempt < 8; attempt++) {
       const m = this.mutateOnce(req);
       const edited = m.parts.find((p) => Buffer.isBuffer(p) && p.length > 0) as Buffer | undefined;
-      if (!edited || [...small(edited)].every((t) => before.has(t))) return m;
+      // A retrieval line must still end with its LF: run into the next request, it could take
+      // a key over 250 bytes from it, and memcached then drops the replies it has queued
+      // (docs/memcached-text.md, "Deviations").
+      const merges = /^(get|gets|gat|gats|GET)$/.test(req.kind) && edited !== undefined && edited[edited.length - 1] !== 0x0a;
+      if (!edited || (!merges && [...small(edited)].every((t) => before.has(t)))) return m;
     }
     return req;
   }

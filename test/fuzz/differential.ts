@@ -51,6 +51,9 @@ export interface Divergence {
   refClosed: boolean;
   subClosed: boolean;
   why: string;
+  /** The lane's key generation and the first batch that used it (for bisect.ts). */
+  epoch: number;
+  epochFrom: number;
   /** Replies agreed, the lane's items read back afterwards did not. */
   inState: boolean;
   /** The request the divergence was traced to (by re-running it alone), if found. */
@@ -494,7 +497,7 @@ export function compareReplies(proto: "text" | "binary", input: Buffer, ref: Buf
     const prefix = bothClosed && b.norm.startsWith(a.norm)
       && (proto === "text" ? a.norm === "" || a.norm.endsWith("\r\n") : completePackets(ref));
     if (!prefix) return { ...result, why: "replies differ" };
-    if (refInValue || (proto === "text" && endsInSwallow(input))) result.withheldAtEof = true;
+    if (refInValue || (proto === "text" && endsInSwallow(input)) || (proto === "binary" && heldBinaryError(input, ref, sub))) result.withheldAtEof = true;
     else if (hasClosingInput(proto, input)) result.droppedOnClose = true;
     else return { ...result, why: "the subject answered more" };
     if (b.cas.length < a.cas.length || b.ttl.length < a.ttl.length) return { ...result, why: "fewer CAS/TTL fields" };
@@ -510,6 +513,24 @@ export function compareReplies(proto: "text" | "binary", input: Buffer, ref: Buf
   }
   result.same = true;
   return result;
+}
+
+/**
+ * memcached writes a binary error reply (unknown command, bad arguments) only once more
+ * input comes, and drops it when the input ends: true when the subject's replies are the
+ * reference's and one error packet more, answering the last request of the input.
+ */
+function heldBinaryError(input: Buffer, ref: Buffer, sub: Buffer): boolean {
+  if (sub.length <= ref.length + 24 - 1 || !completePackets(sub)) return false;
+  const extra = sub.subarray(ref.length);
+  if (24 + extra.readUInt32BE(8) !== extra.length || extra.readUInt16BE(6) === 0) return false;
+  let pos = 0;
+  let last = -1;
+  while (pos + 24 <= input.length) {
+    last = pos;
+    pos += 24 + input.readUInt32BE(pos + 8);
+  }
+  return last >= 0 && input.readUInt32BE(last + 12) === extra.readUInt32BE(12);
 }
 
 /** True when the bytes are whole binary response packets. */
@@ -587,6 +608,7 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzStats> {
     let refBook: CasBook = new Map();
     let subBook: CasBook = new Map();
     let epoch = 0;
+    let epochFrom = 0;
     for (let i = 0; i < batchesPerLane && !stop; i++) {
       if (opts.shouldStop?.()) {
         stop = true;
@@ -631,7 +653,7 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzStats> {
           const rb = probe?.ref ?? r.bytes;
           const sb = probe?.sub ?? s.bytes;
           const d: Divergence = {
-            seed: opts.seed, lane: l, batch: i, proto: batch.proto, offset: c.offset, inState: probe !== undefined, why: c.why ?? (s.closed ? "" : "the subject did not close"),
+            seed: opts.seed, lane: l, batch: i, epoch, epochFrom, proto: batch.proto, offset: c.offset, inState: probe !== undefined, why: c.why ?? (s.closed ? "" : "the subject did not close"),
             ref: show(rb.subarray(Math.max(0, c.offset - 80), c.offset + 240)),
             sub: show(sb.subarray(Math.max(0, c.offset - 80), c.offset + 240)) + (s.closed ? "" : ` [${s.error}]`),
             refClosed: r.closed, subClosed: s.closed, kinds: batch.requests.map((q) => q.kind),
@@ -644,6 +666,7 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzStats> {
         }
         // The servers' states for this lane's keys may differ now: later batches use fresh keys.
         epoch++;
+        epochFrom = i + 1;
         refBook = new Map();
         subBook = new Map();
         continue;
@@ -670,7 +693,7 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzStats> {
 
 export function describe(d: Divergence): string {
   const lines = [
-    `divergence: seed ${d.seed} lane ${d.lane} batch ${d.batch} (${d.proto}) at ${d.inState ? "the state probe after it, byte" : "reply byte"} ${d.offset}: ${d.why}`,
+    `divergence: seed ${d.seed} lane ${d.lane} batch ${d.batch} (${d.proto}, bisect ${d.lane}:${d.batch}:${d.epochFrom}:${d.epoch}) at ${d.inState ? "the state probe after it, byte" : "reply byte"} ${d.offset}: ${d.why}`,
     `  memcached : ${d.ref}${d.refClosed ? "" : " [open]"}`,
     `  subject   : ${d.sub}${d.subClosed ? "" : " [open]"}`,
   ];
