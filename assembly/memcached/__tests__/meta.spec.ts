@@ -168,6 +168,28 @@ describe("mg R with a T that expires the item", () => {
   });
 });
 
+describe("mg with an opaque too long", () => {
+  setup();
+  it("keeps what memcached's flag loop did before the opaque: N's item, T and N's TTL", () => {
+    fresh();
+    const O34 = "O" + "o".repeat(34);
+    const LONG = "CLIENT_ERROR opaque token too long\r\n";
+    expect(ask("mg nk6 N100000 " + O34 + "\r\n")).toBe(LONG);
+    expect(ask("mg nk6 t s v\r\n")).toBe("VA 0 t100000 s0\r\n\r\n");
+    expect(ask("mg nk7 " + O34 + " N100000\r\n")).toBe(LONG);
+    expect(ask("mg nk7 s v t\r\n")).toBe("VA 0 s0 t-1\r\n\r\n");
+    expect(ask("mg nk3 " + O34 + "\r\n")).toBe(LONG);
+    expect(ask("mg nk3\r\n")).toBe("EN\r\n");
+    ask("ms nk8 2\r\nhi\r\n");
+    expect(ask("mg nk8 T100 " + O34 + "\r\n")).toBe(LONG);
+    expect(ask("mg nk8 t\r\n")).toBe("HD t100\r\n");
+    expect(ask("mg nk8 " + O34 + " T200\r\n")).toBe(LONG);
+    expect(ask("mg nk8 t\r\n")).toBe("HD t100\r\n");
+    expect(ask("mg nk9 " + O34 + " N100000 q\r\n")).toBe(LONG);
+    expect(ask("mg nk9 t h\r\n")).toBe("HD t-1 h0\r\n");
+  });
+});
+
 describe("ms errors in memcached's order", () => {
   setup();
   it("a bad mode wins over an opaque too long, in either order, and the value is swallowed", () => {

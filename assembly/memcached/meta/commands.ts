@@ -126,8 +126,33 @@ function vivifiedTtl(p: usize): u32 {
   return ttl;
 }
 
+/**
+ * mg with an opaque too long: memcached finds (or, with N, creates) the item first and
+ * meets the opaque in its flag loop, in token order, so the T and N before that token
+ * have set the TTL by the time it answers the error; the item keeps all of it (a created
+ * one is empty, unfetched, and its win token not taken).
+ */
+function mgOpaqueTooLong(conn: u32, p: usize): void {
+  let at = ntok;
+  for (let i: u32 = 2; i < ntok; i++) if (flagAt(p, i) == C_O && tokLen(i) > OPAQUE_MAX) { at = i; break; }
+  let ttlSet = false;
+  let ttl: u32 = 0; // a created item's: 0, then N and T in token order
+  for (let i: u32 = 2; i < at; i++) {
+    const f = flagAt(p, i);
+    if (f == 0x54) { ttlSet = true; ttl = mfExptime; }
+    else if (f == 0x4e) ttl = mfAutoviv;
+  }
+  if (storeFind(mfKey, mfKeyLen, nowRel) != 0) {
+    if (ttlSet) storeSetTtl(mfKey, mfKeyLen, mfExptime, nowRel);
+  } else if (mfVivify) {
+    storeVivify(mfKey, mfKeyLen, ttl, 0, 0, false, nowRel);
+  }
+  metaError(conn, E.OPAQUE_LONG);
+}
+
 function mg(conn: u32, s: usize, p: usize): void {
-  if (!prologue(conn, p, E.MG_TOO_LONG, E.NONE)) return;
+  if (!prologue(conn, p, E.MG_TOO_LONG, E.NONE, false)) return;
+  if (opaqueTooLong(p, 2)) { mgOpaqueTooLong(conn, p); return; }
   for (let attempt = 0; attempt < READ_RETRIES; attempt++) {
     let it: usize = mfNewTtl ? storeSetTtl(mfKey, mfKeyLen, mfExptime, nowRel) : storeFind(mfKey, mfKeyLen, nowRel);
     let created = false;
