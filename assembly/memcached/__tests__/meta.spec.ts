@@ -190,6 +190,21 @@ describe("mg with an opaque too long", () => {
   });
 });
 
+describe("ma with T", () => {
+  setup();
+  it("sets the TTL when the result fits the old value, loses it when it grows (a new item, as memcached makes)", () => {
+    fresh();
+    ask("ms a1 1\r\n5\r\n");
+    expect(ask("ma a1 T86400 D3\r\n")).toBe("HD\r\n");
+    expect(ask("mg a1 t v\r\n")).toBe("VA 1 t86400\r\n8\r\n");
+    ask("ms a2 1\r\n5\r\n");
+    expect(ask("ma a2 v T86400 N100000 D2783580004\r\n")).toBe("VA 10\r\n2783580009\r\n");
+    expect(ask("mg a2 t\r\n")).toBe("HD t-1\r\n");
+    expect(ask("ma a3 v T86400 N100000 J13\r\n")).toBe("VA 2\r\n13\r\n");
+    expect(ask("mg a3 t\r\n")).toBe("HD t100000\r\n");
+  });
+});
+
 describe("ms errors in memcached's order", () => {
   setup();
   it("a bad mode wins over an opaque too long, in either order, and the value is swallowed", () => {

@@ -370,6 +370,9 @@ function ma(conn: u32, p: usize): void {
   if (m == 0 || m == 0x49 || m == 0x2b) incr = true;   // I + (1.6.18: not i)
   else if (m == 0x44 || m == 0x2d) incr = false;       // D - (1.6.18: not d)
   else { metaError(conn, E.MA_MODE); return; }
+  // the old value's length, for a T (memcached's lost-TTL case below)
+  let oldLen: u32 = u32.MAX_VALUE;
+  if (mfNewTtl) { const o = storeFind(mfKey, mfKeyLen, nowRel); if (o != 0) oldLen = itemValueLen(o); }
   let r = storeDelta(mfKey, mfKeyLen, incr, mfDelta, nowRel, mfHasCas ? mfCas : 0);
   if (r == EXISTS) r = deltaCasMismatch(mfKey, mfKeyLen, nowRel);
   let value: u64 = 0;
@@ -421,7 +424,10 @@ function ma(conn: u32, p: usize): void {
     }
     else if (f == C_K) q = putKey(q, mfKey, mfKeyLen, mfKeyBinary);
   }
-  if (exptime != was) storeSetTtl(mfKey, mfKeyLen, exptime, nowRel);
+  // memcached sets T's TTL on the item it looked up; a result with more digits than the old
+  // value is a new item (do_add_delta copies the old exptime), so there the T is lost
+  const lost = !created && <u32>digitCount(value) > oldLen;
+  if (exptime != was && !lost) storeSetTtl(mfKey, mfKeyLen, exptime, nowRel);
   if (opaqueLong) { metaError(conn, E.OPAQUE_LONG); return; }
   if (mfValue) {
     store<u16>(q, 0x0a0d);
