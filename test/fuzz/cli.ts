@@ -9,7 +9,7 @@
 //   npm run fuzz -- --bisect LANE:BATCH[:FROM:EPOCH] --seed N [--batch N]   (bisect.ts)
 import { startServer, subjectKind } from "../support/server.mjs";
 import { bisect } from "./bisect.js";
-import { describe, FUZZ_ARGS, runFuzz } from "./differential.js";
+import { describe, exchangePair, FUZZ_ARGS, runFuzz } from "./differential.js";
 
 function flag(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -53,6 +53,13 @@ async function main(): Promise<number> {
           }
         },
       });
+      const storeStats = async (port: number) => {
+        const [x] = await exchangePair(port, port, "text", undefined, { head: Buffer.from("stats\r\n") }, { head: Buffer.from("version\r\n") }, 0);
+        const out: Record<string, number> = {};
+        for (const m of x.bytes.toString("latin1").matchAll(/^STAT (evictions|curr_items|bytes|total_items|expired_unfetched|evicted_unfetched|reclaimed) (\d+)/gm)) out[m[1]] = Number(m[2]);
+        return out;
+      };
+      const store = { memcached: await storeStats(ref.port), subject: await storeStats(sub.port) };
       const alive = (() => {
         try {
           process.kill(sub.pid, 0);
@@ -61,7 +68,7 @@ async function main(): Promise<number> {
           return false;
         }
       })();
-      console.log(JSON.stringify({ ...stats, subject: kind, subjectAlive: alive, args: FUZZ_ARGS }, null, 2));
+      console.log(JSON.stringify({ ...stats, subject: kind, subjectAlive: alive, args: FUZZ_ARGS, store }, null, 2));
       for (const d of stats.samples) console.error(describe(d));
       if (!alive) console.error(`the subject exited; its output:\n${sub.output()}`);
       console.log(

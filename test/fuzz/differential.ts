@@ -1,25 +1,38 @@
-// The differential command fuzzer's runner: batches from commands.ts, each on
-// a fresh connection to Debian's memcached (the reference) and to the server
-// under test, pipelined in one write (or trickled in pieces), the write side
-// then shut; each server answers and closes, and the two byte streams must be
-// identical up to the masks below. Several lanes run side by side, each with
-// its own keys, so their interleaving cannot change any reply.
+// The differential command fuzzer's runner: batches from commands.ts, each on a fresh
+// connection to Debian's memcached (the reference) and to the server under test, in lock
+// step: the batch's requests pipelined in one write (or trickled in pieces), closed by a
+// sentinel request (an mg miss with its own key and opaque, or a binary noop); once both
+// servers answered it, the batch's tail (a request cut at any byte, or one that closes the
+// connection); then the write side is shut and each server answers and closes. The two
+// byte streams must be identical up to the masks below; after each batch the lane's items
+// are read back from both (a state probe), so that a divergence no reply showed (noreply,
+// quiet commands) is caught where it happened. Several lanes run side by side, each with
+// its own keys, so their interleaving changes no reply. After a divergence the lane moves
+// to fresh keys, so one divergence is counted once.
 //
-// Masks (each narrow, each for a behaviour that is not a wire difference):
-// - CAS uniques (`VALUE ... <cas>`, meta ` c<n>`, me's `cas=`, the binary
-//   header's CAS) are per-server counters: they are compared through a
-//   mapping, which must stay one-to-one over the whole run (the same item
-//   version has one CAS on each side, and 0 only matches 0).
-// - Remaining TTLs (meta ` t<n>`, me's `exp=`) depend on when each server's
-//   clock ticked: the subject's may be the reference's +-1.
-// - Last access (meta ` l<n>`, me's `la=`): memcached's LRU maintainer thread
-//   bumps it on its own schedule (see test/differential/meta.test.ts); masked.
-// - A batch whose input ends inside the data of a text storage command whose
-//   length is over the item limit: memcached sends the queued `SERVER_ERROR
-//   object too large for cache` only once the swallow ends, and drops it
-//   when the input ends first; wasmcached sends it at once
-//   (docs/memcached-text.md, "Deviations": timing). Only that one trailing
-//   line is forgiven, and only when the input really ends in such a swallow.
+// Masks (each narrow, each for a behaviour of memcached that is not a wire difference):
+// - CAS uniques (`VALUE ... <cas>`, meta ` c<n>`, me's `cas=`, the binary header's CAS)
+//   are per-server counters: compared through a mapping that must stay one-to-one over
+//   the whole run (one item version, one CAS on each side; 0 only matches 0).
+// - Remaining TTLs (meta ` t<n>`, me's `exp=`): the subject's may be the reference's +-1
+//   (when each server's clock ticked).
+// - Last access (meta ` l<n>`, me's `la=`): memcached's LRU maintainer bumps it on its own
+//   schedule (see test/differential/meta.test.ts).
+// - Counters read back: memcached writes an incr/decr result in place, padded with spaces
+//   to the old length, unless a reply it has not yet written holds the item (then it makes
+//   a new item without the padding); which depends on its write batching. A value of
+//   digits then spaces is compared without the spaces (and its lengths adjusted).
+// - Withheld at the end of input: memcached writes nothing while it swallows a value (too
+//   large, or after an ms error) and writes a binary error reply only once more input
+//   comes; when the input ends first it drops what it had queued (docs/memcached-text.md,
+//   "Deviations": wasmcached sends at once). Only when the input really ends so (the
+//   sentinel was swallowed, the input ends in such a swallow, or the one extra reply is a
+//   binary error answering the last request) may memcached's replies be a prefix of the
+//   subject's, ending at a reply boundary.
+// - Dropped on close: memcached frees its queue of unwritten replies when it closes (a
+//   non-get line over 2048 bytes, HTTP/, a binary frame that does not add up); same rule.
+// Known deviations are kept out of the input instead of masked (commands.ts says where):
+// get keys over 250 bytes, lines of 2049..16 KiB, TTLs that expire while the run lasts.
 import { mkdirSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { join } from "node:path";
@@ -80,6 +93,9 @@ export interface FuzzStats {
   first?: Divergence;
   /** The first few divergences, each traced to its request where possible. */
   samples: Divergence[];
+  /** Divergent batches by kind (protocol, reply or state probe, why) and by minute of the run. */
+  divergenceKinds: Record<string, number>;
+  divergencesByMinute: number[];
 }
 
 /** How many divergences are traced and kept for the report. */
@@ -598,7 +614,7 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzStats> {
   const stats: FuzzStats = {
     seed: opts.seed, lanes: opts.lanes, batchSize: opts.batchSize, requests: 0, batches: 0, probes: 0, bytesSent: 0, bytesCompared: 0,
     divergences: 0, divergentBatches: 0, masked: { casPairs: 0, ttlAligned: 0, lastAccess: 0, withheldAtEof: 0, droppedOnClose: 0 },
-    byKind: {}, elapsedMs: 0, samples: [],
+    byKind: {}, elapsedMs: 0, samples: [], divergenceKinds: {}, divergencesByMinute: [],
   };
   const mapping = new CasMapping();
   const batchesPerLane = Math.ceil(opts.requests / opts.batchSize / opts.lanes);
@@ -649,7 +665,13 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzStats> {
       if (!c.same || !s.closed) {
         stats.divergences++;
         stats.divergentBatches++;
-        if (stats.samples.length < SAMPLES) {
+        const kind = `${batch.proto} ${probe ? "state" : "reply"}: ${(c.why ?? (s.closed ? "?" : "the subject did not close")).replace(/ \(.*$/, "").replace(/\d+/g, "N")}`;
+        stats.divergenceKinds[kind] = (stats.divergenceKinds[kind] ?? 0) + 1;
+        const minute = Math.floor((Date.now() - started) / 60_000);
+        while (stats.divergencesByMinute.length <= minute) stats.divergencesByMinute.push(0);
+        stats.divergencesByMinute[minute]++;
+        // The first divergence of each kind is kept (and traced), up to SAMPLES.
+        if (stats.samples.length < SAMPLES && stats.divergenceKinds[kind] === 1) {
           const rb = probe?.ref ?? r.bytes;
           const sb = probe?.sub ?? s.bytes;
           const d: Divergence = {
