@@ -75,6 +75,19 @@ function soon(exptime: string): string {
   return v >= 1 && v <= 7200 ? "-1" : exptime;
 }
 
+/**
+ * A delta or initial value that could make a counter of 2^63 or more becomes 2^62 - 1:
+ * memcached's safe_strtoull, reading back such a counter (negative as a long long), looks
+ * for a '-' with strchr past the value, through whatever the item's chunk held before, so
+ * it answers "non-numeric" or not depending on its memory (2^64 and more stay: refused).
+ */
+function counter(v: string): string {
+  const m = /^\s*\+?(\d{1,20})$/.exec(v);
+  if (!m) return v;
+  const n = BigInt(m[1]);
+  return n >= 2n ** 62n && n < 2n ** 64n ? "4611686018427387903" : v;
+}
+
 const SAFE_ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLOPQRSTUVWXYZ0123456789-_.";
 const NASTY_BYTES = [0x00, 0x0d, 0x0a, 0x20, 0x09, 0x7f, 0x80, 0xff, 0x0b, 0x0c] as const;
 
@@ -236,7 +249,7 @@ export class Generator {
       }
       case "incr":
       case "decr": {
-        const delta = this.num(() => r.pick(["1", "0", String(r.int(1000)), String(r.u32()), "18446744073709551615"]));
+        const delta = counter(this.num(() => r.pick(["1", "0", String(r.int(1000)), String(r.u32()), "4611686018427387903"])));
         return { kind: which, parts: [B(`${which} ${key} ${delta}${this.noreply()}\r\n`)] };
       }
       case "touch":
@@ -293,8 +306,8 @@ export class Generator {
       case "E": return numeric(() => String(2 ** 42 + r.int(1_000_000)));
       case "C": return `C${this.wrongCas()}`;
       case "F": return numeric(() => String(r.pick([0, 1, r.u32(), 4294967295])));
-      case "J": return numeric(() => r.pick(["0", "1", "13", "18446744073709551615"]));
-      case "D": return numeric(() => r.pick(["1", "0", "5", String(r.u32())]));
+      case "J": return `J${counter(this.num(() => r.pick(["0", "1", "13", "4611686018427387903"])))}`;
+      case "D": return `D${counter(this.num(() => r.pick(["1", "0", "5", String(r.u32())])))}`;
       case "O": {
         const len = r.weighted([[20, r.range(1, 8)], [2, 31], [2, 32], [2, 33], [1, 64], [1, 0]] as const);
         return `O${"o".repeat(len)}`;
@@ -335,10 +348,11 @@ export class Generator {
   /**
    * The request's bytes with one hostile edit (CAS references kept as they are). An edit
    * that makes a new number of 1..7200 (a digit turned into a space splits "100000" into
-   * "1 0000") is drawn again: as a TTL it would expire while the run lasts.
+   * "1 0000") is drawn again: as a TTL it would expire while the run lasts; so is one that
+   * makes a new number of 2^62 to 2^64 (see counter()).
    */
   private mutate(req: FuzzRequest): FuzzRequest {
-    const small = (b: Buffer) => new Set(b.toString("latin1").split(/[ \r\n]/).filter((t) => soon(t) !== t));
+    const small = (b: Buffer) => new Set(b.toString("latin1").split(/[ \r\n]/).filter((t) => soon(t) !== t || counter(t) !== t));
     const line = req.parts.find((p) => Buffer.isBuffer(p) && p.length > 0) as Buffer | undefined;
     const before = line ? small(line) : new Set<string>();
     for (let attempt = 0; attempt < 8; attempt++) {
@@ -457,8 +471,9 @@ export class Generator {
         break;
       case 0x05: case 0x06: case 0x15: case 0x16: {
         extras = Buffer.alloc(20);
-        extras.writeBigUInt64BE(r.pick([1n, 0n, 5n, 2n ** 64n - 1n, BigInt(r.u32())]), 0);
-        extras.writeBigUInt64BE(r.pick([0n, 10n, 2n ** 64n - 1n, BigInt(r.u32())]), 8);
+        // (no counter of 2^63 or more: see counter())
+        extras.writeBigUInt64BE(r.pick([1n, 0n, 5n, 2n ** 62n - 1n, BigInt(r.u32())]), 0);
+        extras.writeBigUInt64BE(r.pick([0n, 10n, 2n ** 62n - 1n, BigInt(r.u32())]), 8);
         extras.writeUInt32BE(exp(), 16);
         break;
       }
