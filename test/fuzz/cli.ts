@@ -74,7 +74,7 @@ async function main(): Promise<number> {
       console.log(
         `fuzz seed ${seed}: ${stats.requests} requests in ${stats.batches} batches (${(stats.bytesSent / 1e6).toFixed(1)} MB sent, ${(stats.bytesCompared / 1e6).toFixed(1)} MB of replies compared), ` +
           `${stats.divergences} divergent batches, masks: ${stats.masked.casPairs} CAS pairs, ${stats.masked.ttlAligned} TTLs +-1, ${stats.masked.lastAccess} last-access, ` +
-          `${stats.masked.withheldAtEof} batches with replies withheld at EOF, ${stats.masked.droppedOnClose} with replies dropped on close; ${(stats.elapsedMs / 1000).toFixed(1)} s`,
+          `${stats.masked.withheldAtEof} batches with replies withheld at EOF, ${stats.masked.droppedOnClose} with replies dropped on close, clock skew up to ${stats.maxClockSkew} s; ${(stats.elapsedMs / 1000).toFixed(1)} s`,
       );
       return stats.divergences === 0 && alive ? 0 : 1;
     } finally {

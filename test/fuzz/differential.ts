@@ -15,7 +15,8 @@
 //   are per-server counters: compared through a mapping that must stay one-to-one over
 //   the whole run (one item version, one CAS on each side; 0 only matches 0).
 // - Remaining TTLs (meta ` t<n>`, me's `exp=`): the subject's may be the reference's +-1
-//   (when each server's clock ticked).
+//   (when each server's clock ticked), plus the difference between the two servers'
+//   clocks (`stats` time, read every 2 s): overloaded, a server's seconds tick late.
 // - Last access (meta ` l<n>`, me's `la=`): memcached's LRU maintainer bumps it on its own
 //   schedule (see test/differential/meta.test.ts).
 // - Counters read back: memcached writes an incr/decr result in place, padded with spaces
@@ -81,6 +82,8 @@ export interface FuzzStats {
   batchSize: number;
   requests: number;
   batches: number;
+  /** The largest difference seen between the servers' `stats` time (s). */
+  maxClockSkew: number;
   /** State probes (the lane's items read back after a batch). */
   probes: number;
   bytesSent: number;
@@ -236,6 +239,13 @@ export async function exchangePair(refPort: number, subPort: number, proto: "tex
   } finally {
     for (const c of conns) c.destroy();
   }
+}
+
+/** A server's `stats` time (its clock, in seconds), or undefined. */
+async function serverTime(port: number): Promise<number | undefined> {
+  const [x] = await exchangePair(port, port, "text", undefined, { head: Buffer.from("stats\r\n") }, { head: Buffer.from("mn\r\n") }, 0);
+  const m = /^STAT time (\d+)/m.exec(x.bytes.toString("latin1"));
+  return m ? Number(m[1]) : undefined;
 }
 
 /** key -> the CAS this server last reported for it (per lane). */
@@ -505,7 +515,7 @@ function firstDifference(a: string, b: string): number {
  * subject's, ending at a reply boundary; everything it did write is compared.
  */
 export function compareReplies(proto: "text" | "binary", input: Buffer, ref: Buffer, sub: Buffer, keyOf: Map<number, string>,
-  mapping: CasMapping, bothClosed = true, refInValue = false): CompareResult {
+  mapping: CasMapping, bothClosed = true, refInValue = false, clockSkew = 0): CompareResult {
   const a = proto === "text" ? scanText(ref) : scanBinary(ref, keyOf);
   const b = proto === "text" ? scanText(sub) : scanBinary(sub, keyOf);
   const result: CompareResult = { same: false, offset: firstDifference(a.norm, b.norm), ttlAligned: 0, lastAccess: a.lastAccess, withheldAtEof: false, droppedOnClose: false };
@@ -521,7 +531,7 @@ export function compareReplies(proto: "text" | "binary", input: Buffer, ref: Buf
   for (let i = 0; i < a.ttl.length; i++) {
     const d = Math.abs(a.ttl[i] - b.ttl[i]);
     // -1 (no TTL) never aligns with a number.
-    if (d > 1 || (d !== 0 && (a.ttl[i] === -1 || b.ttl[i] === -1))) return { ...result, why: `TTL ${a.ttl[i]} against ${b.ttl[i]}` };
+    if (d > 1 + clockSkew || (d !== 0 && (a.ttl[i] === -1 || b.ttl[i] === -1))) return { ...result, why: `TTL ${a.ttl[i]} against ${b.ttl[i]}` };
     if (d) result.ttlAligned++;
   }
   for (let i = 0; i < a.cas.length; i++) {
@@ -612,11 +622,12 @@ async function trace(opts: FuzzOptions, batch: Batch, refBook: CasBook, subBook:
 export async function runFuzz(opts: FuzzOptions): Promise<FuzzStats> {
   const started = Date.now();
   const stats: FuzzStats = {
-    seed: opts.seed, lanes: opts.lanes, batchSize: opts.batchSize, requests: 0, batches: 0, probes: 0, bytesSent: 0, bytesCompared: 0,
+    seed: opts.seed, lanes: opts.lanes, batchSize: opts.batchSize, requests: 0, batches: 0, probes: 0, maxClockSkew: 0, bytesSent: 0, bytesCompared: 0,
     divergences: 0, divergentBatches: 0, masked: { casPairs: 0, ttlAligned: 0, lastAccess: 0, withheldAtEof: 0, droppedOnClose: 0 },
     byKind: {}, elapsedMs: 0, samples: [], divergenceKinds: {}, divergencesByMinute: [],
   };
   const mapping = new CasMapping();
+  let clockSkew = 0;
   const batchesPerLane = Math.ceil(opts.requests / opts.batchSize / opts.lanes);
   let stop = false;
 
@@ -640,13 +651,13 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzStats> {
       const [r, s] = await exchangePair(opts.refPort, opts.subPort, batch.proto, batch.sentinel, refParts, subParts, batch.trickle);
       if (!r.closed) throw new Error(`seed ${opts.seed} lane ${l} batch ${i}: the reference memcached did not close (${r.error})`);
       if (process.env.FUZZ_DEBUG) console.error(`lane ${l} batch ${i} ${batch.proto}: ${Date.now() - t0} ms, tail ${batch.tail?.kind}, sentinel ${r.sentinel}/${s.sentinel}, in ${refIn.length} out ${r.bytes.length}/${s.bytes.length} ${r.error ?? ""}`);
-      let c = compareReplies(batch.proto, refIn, r.bytes, s.bytes, keyOf, mapping, s.closed, !r.sentinel && s.sentinel === r.sentinel);
+      let c = compareReplies(batch.proto, refIn, r.bytes, s.bytes, keyOf, mapping, s.closed, !r.sentinel && s.sentinel === r.sentinel, clockSkew);
       let probe: { ref: Buffer; sub: Buffer } | undefined;
       if (c.same && s.closed) {
         // The lane's items, read back: equal replies can hide a divergent store (noreply, q).
         const probeIn = stateProbe(l, epoch);
         const [pr, ps] = await exchangePair(opts.refPort, opts.subPort, "text", undefined, { head: probeIn }, { head: probeIn }, 0);
-        const pc = compareReplies("text", probeIn, pr.bytes, ps.bytes, keyOf, mapping, ps.closed);
+        const pc = compareReplies("text", probeIn, pr.bytes, ps.bytes, keyOf, mapping, ps.closed, false, clockSkew);
         if (!pc.same) {
           c = { ...pc, offset: pc.offset };
           probe = { ref: pr.bytes, sub: ps.bytes };
@@ -707,7 +718,26 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzStats> {
     }
   }
 
+  // The servers' clocks, read every 2 s: under overload (2 cores for both servers and the
+  // runner) one server's seconds tick late, by 2 s and more after minutes; TTLs are then
+  // compared within 1 s plus the skew seen (the recent maximum).
+  let running = true;
+  const monitor = (async () => {
+    const recent: number[] = [];
+    while (running) {
+      const t = await Promise.all([serverTime(opts.refPort), serverTime(opts.subPort)]);
+      if (t[0] !== undefined && t[1] !== undefined) {
+        recent.push(Math.abs(t[0] - t[1]));
+        if (recent.length > 3) recent.shift();
+        clockSkew = Math.max(...recent);
+        stats.maxClockSkew = Math.max(stats.maxClockSkew, clockSkew);
+      }
+      await sleep(2000);
+    }
+  })();
   await Promise.all(Array.from({ length: opts.lanes }, (_, l) => lane(l)));
+  running = false;
+  await monitor;
   stats.masked.casPairs = mapping.pairs;
   stats.elapsedMs = Date.now() - started;
   return stats;
