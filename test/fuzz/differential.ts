@@ -450,7 +450,8 @@ export function endsInSwallow(input: Buffer): boolean {
     const t = tail.slice(start, end + 1).replace(/\r?\n$/, "").split(" ").filter((x) => x !== "");
     const ms = t[0] === "ms";
     const len = STORAGE_COMMANDS.has(t[0]) ? declaredLength(t[4]) : ms ? declaredLength(t[2]) : undefined;
-    if (len !== undefined && (ms || len + 2 > ITEM_MAX)) return tail.length - (end + 1) < len + 2;
+    // (too large counts memcached's item header and key: within 512 bytes of -I it may be)
+    if (len !== undefined && (ms || len + 512 > ITEM_MAX)) return tail.length - (end + 1) < len + 2;
     if (start === 0) break;
     end = start - 1;
   }
