@@ -33,6 +33,13 @@ describe("mn and me", () => {
     ask("mg m2\r\n");
     expect(ask("me m2\r\n").endsWith(" fetch=yes cls=19 size=5061\r\n")).toBe(true);
   });
+  it("me's exp= is memcached's current_time - exptime: the seconds left, negated", () => {
+    fresh();
+    expect(ask("ms t1 1 T100\r\n1\r\n")).toBe("HD\r\n");
+    expect(ask("me t1\r\n").startsWith("ME t1 exp=-100 la=0 cas=")).toBe(true);
+    advance(3);
+    expect(ask("me t1\r\n").startsWith("ME t1 exp=-97 la=3 cas=")).toBe(true);
+  });
   it("unknown m commands are ERROR", () => {
     expect(ask("mx\r\n")).toBe("ERROR\r\n");
     expect(ask("mgg a\r\n")).toBe("ERROR\r\n");
@@ -131,6 +138,82 @@ describe("ms and mg", () => {
     feed(0, "mg big s v\r\nmn\r\n");
     tx_window(0x7fffffff);
     expect(take(0)).toBe("VA 20000 s20000\r\n" + v + "\r\nMN\r\n");
+  });
+});
+
+describe("mg R with a T that expires the item", () => {
+  setup();
+  it("wins (W) like memcached, and the item is gone after", () => {
+    fresh();
+    ask("ms rk 2\r\nhi\r\n");
+    expect(ask("mg rk t T-1 R5000 v\r\n")).toBe("VA 2 t-1 W\r\nhi\r\n");
+    expect(ask("mg rk t v\r\n")).toBe("EN\r\n");
+    ask("ms rk 2\r\nhi\r\n");
+    expect(ask("mg rk t T2592001 R5000 v\r\n")).toBe("VA 2 t-1 W\r\nhi\r\n");
+    ask("ms rk 2\r\nhi\r\n");
+    expect(ask("mg rk T100 R5000\r\n")).toBe("HD W\r\n");
+    expect(ask("mg rk t R5000\r\n")).toBe("HD t100 Z\r\n");
+  });
+  it("R sees the TTL as the flags before it left it, in token order", () => {
+    fresh();
+    ask("ms rq1 2\r\nhi\r\n");
+    expect(ask("mg rq1 R5000 T100\r\n")).toBe("HD\r\n");
+    expect(ask("mg rq1 R500 v T-1 l\r\n")).toBe("VA 2 l0 W\r\nhi\r\n");
+    expect(ask("mg rq1 t\r\n")).toBe("EN\r\n");
+    ask("ms rq2 2 T100\r\nhi\r\n");
+    expect(ask("mg rq2 R5000 T0\r\n")).toBe("HD W\r\n");
+    expect(ask("mg rq2 T0 R5000\r\n")).toBe("HD Z\r\n");
+    ask("ms rq3 2\r\nhi\r\n");
+    expect(ask("mg rq3 R500 v T-1 l\r\n")).toBe("VA 2 l0\r\nhi\r\n");
+  });
+});
+
+describe("mg with an opaque too long", () => {
+  setup();
+  it("keeps what memcached's flag loop did before the opaque: N's item, T and N's TTL", () => {
+    fresh();
+    const O34 = "O" + "o".repeat(34);
+    const LONG = "CLIENT_ERROR opaque token too long\r\n";
+    expect(ask("mg nk6 N100000 " + O34 + "\r\n")).toBe(LONG);
+    expect(ask("mg nk6 t s v\r\n")).toBe("VA 0 t100000 s0\r\n\r\n");
+    expect(ask("mg nk7 " + O34 + " N100000\r\n")).toBe(LONG);
+    expect(ask("mg nk7 s v t\r\n")).toBe("VA 0 s0 t-1\r\n\r\n");
+    expect(ask("mg nk3 " + O34 + "\r\n")).toBe(LONG);
+    expect(ask("mg nk3\r\n")).toBe("EN\r\n");
+    ask("ms nk8 2\r\nhi\r\n");
+    expect(ask("mg nk8 T100 " + O34 + "\r\n")).toBe(LONG);
+    expect(ask("mg nk8 t\r\n")).toBe("HD t100\r\n");
+    expect(ask("mg nk8 " + O34 + " T200\r\n")).toBe(LONG);
+    expect(ask("mg nk8 t\r\n")).toBe("HD t100\r\n");
+    expect(ask("mg nk9 " + O34 + " N100000 q\r\n")).toBe(LONG);
+    expect(ask("mg nk9 t h\r\n")).toBe("HD t-1 h0\r\n");
+  });
+});
+
+describe("ma with T", () => {
+  setup();
+  it("sets the TTL when the result fits the old value, loses it when it grows (a new item, as memcached makes)", () => {
+    fresh();
+    ask("ms a1 1\r\n5\r\n");
+    expect(ask("ma a1 T86400 D3\r\n")).toBe("HD\r\n");
+    expect(ask("mg a1 t v\r\n")).toBe("VA 1 t86400\r\n8\r\n");
+    ask("ms a2 1\r\n5\r\n");
+    expect(ask("ma a2 v T86400 N100000 D2783580004\r\n")).toBe("VA 10\r\n2783580009\r\n");
+    expect(ask("mg a2 t\r\n")).toBe("HD t-1\r\n");
+    expect(ask("ma a3 v T86400 N100000 J13\r\n")).toBe("VA 2\r\n13\r\n");
+    expect(ask("mg a3 t\r\n")).toBe("HD t100000\r\n");
+  });
+});
+
+describe("ms errors in memcached's order", () => {
+  setup();
+  it("a bad mode wins over an opaque too long, in either order, and the value is swallowed", () => {
+    fresh();
+    const O33 = "O" + "o".repeat(33);
+    expect(ask("ms qq 2 c MD " + O33 + "\r\nhi\r\n")).toBe("CLIENT_ERROR invalid mode for ms M token\r\n");
+    expect(ask("ms qq 2 " + O33 + " MD\r\nhi\r\n")).toBe("CLIENT_ERROR invalid mode for ms M token\r\n");
+    expect(ask("ms qq 2 " + O33 + " MS\r\nhi\r\n")).toBe("CLIENT_ERROR opaque token too long\r\n");
+    expect(ask("mg qq\r\n")).toBe("EN\r\n");
   });
 });
 

@@ -126,8 +126,33 @@ function vivifiedTtl(p: usize): u32 {
   return ttl;
 }
 
+/**
+ * mg with an opaque too long: memcached finds (or, with N, creates) the item first and
+ * meets the opaque in its flag loop, in token order, so the T and N before that token
+ * have set the TTL by the time it answers the error; the item keeps all of it (a created
+ * one is empty, unfetched, and its win token not taken).
+ */
+function mgOpaqueTooLong(conn: u32, p: usize): void {
+  let at = ntok;
+  for (let i: u32 = 2; i < ntok; i++) if (flagAt(p, i) == C_O && tokLen(i) > OPAQUE_MAX) { at = i; break; }
+  let ttlSet = false;
+  let ttl: u32 = 0; // a created item's: 0, then N and T in token order
+  for (let i: u32 = 2; i < at; i++) {
+    const f = flagAt(p, i);
+    if (f == 0x54) { ttlSet = true; ttl = mfExptime; }
+    else if (f == 0x4e) ttl = mfAutoviv;
+  }
+  if (storeFind(mfKey, mfKeyLen, nowRel) != 0) {
+    if (ttlSet) storeSetTtl(mfKey, mfKeyLen, mfExptime, nowRel);
+  } else if (mfVivify) {
+    storeVivify(mfKey, mfKeyLen, ttl, 0, 0, false, nowRel);
+  }
+  metaError(conn, E.OPAQUE_LONG);
+}
+
 function mg(conn: u32, s: usize, p: usize): void {
-  if (!prologue(conn, p, E.MG_TOO_LONG, E.NONE)) return;
+  if (!prologue(conn, p, E.MG_TOO_LONG, E.NONE, false)) return;
+  if (opaqueTooLong(p, 2)) { mgOpaqueTooLong(conn, p); return; }
   for (let attempt = 0; attempt < READ_RETRIES; attempt++) {
     let it: usize = mfNewTtl ? storeSetTtl(mfKey, mfKeyLen, mfExptime, nowRel) : storeFind(mfKey, mfKeyLen, nowRel);
     let created = false;
@@ -147,14 +172,14 @@ function mg(conn: u32, s: usize, p: usize): void {
     const bits = itemMetaBits(it);
     const exptime = itemExptime(it);
     // T (and N on a created item) apply in token order: a t before them shows the TTL from before
-    let shownTtl = created ? 0 : mfNewTtl ? storeSetTtlPrevious() : exptime;
+    let shownTtl: u32 = created ? 0 : mfNewTtl ? storeSetTtlPrevious() : exptime;
     let q = q0;
     if (mfValue) { q += putStr(q, "VA "); q += writeU64(q, vlen); } else q += putStr(q, "HD");
     let won = created;
     for (let i: u32 = 2; i < ntok; i++) {
       const f = flagAt(p, i);
-      if (f == 0x52) { // R: win the recache below this TTL
-        if ((bits & META_WON) == 0 && !created && exptime != 0 && exptime < mfRecache) won = true;
+      if (f == 0x52) { // R: win the recache below this TTL (the TTL as the T and N before it left it)
+        if ((bits & META_WON) == 0 && !created && shownTtl != 0 && shownTtl < mfRecache) won = true;
       } else if (f == 0x73) q = putFlagNumber(q, f, vlen);
       else if (f == 0x74) q = putTtl(q, shownTtl, nowRel);
       else if (f == 0x54) shownTtl = mfExptime;
@@ -172,7 +197,10 @@ function mg(conn: u32, s: usize, p: usize): void {
       if ((bits & META_WON) == 0) won = true;
     }
     if (!storeReadOk(it)) continue;
-    if (won && (created || storeClaimWin(it, nowRel))) q = putFlag(q, 0x57); // W
+    // a T that expired the item (T-1, a past date) still hands this request the win, as
+    // memcached's does; nothing can claim a dead item, so there is no race to lose
+    const expiredByT = mfNewTtl && exptime != 0 && exptime <= nowRel;
+    if (won && (created || expiredByT || storeClaimWin(it, nowRel))) q = putFlag(q, 0x57); // W
     store<u16>(q, 0x0a0d);
     q += 2;
     const h = <u32>(q - q0);
@@ -221,7 +249,6 @@ function ms(conn: u32, s: usize, p: usize): void {
   setTotal(s, total);
   let err = E.NONE;
   if (!parseFlags(p, 3)) err = mfError;
-  else if (opaqueTooLong(p, 3)) err = E.OPAQUE_LONG;
   let mode = MODE_SET;
   if (err == E.NONE) {
     const m = mfMode;
@@ -233,6 +260,9 @@ function ms(conn: u32, s: usize, p: usize): void {
     else if (m == 0x52) mode = MODE_REPLACE;   // R
     else err = E.MS_MODE;
   }
+  // memcached notes a long opaque while it builds the reply flags and reports it only after
+  // the mode switch, so a bad mode wins
+  if (err == E.NONE && opaqueTooLong(p, 3)) err = E.OPAQUE_LONG;
   if (err != E.NONE) { metaError(conn, err); setState(s, S.SWALLOW); return; }
   // a CAS turns set and replace into cas (with I: cas that may store a stale value)
   // (C0 is no CAS to memcached's compare, never stale: EX on an existing item)
@@ -340,6 +370,9 @@ function ma(conn: u32, p: usize): void {
   if (m == 0 || m == 0x49 || m == 0x2b) incr = true;   // I + (1.6.18: not i)
   else if (m == 0x44 || m == 0x2d) incr = false;       // D - (1.6.18: not d)
   else { metaError(conn, E.MA_MODE); return; }
+  // the old value's length, for a T (memcached's lost-TTL case below)
+  let oldLen: u32 = u32.MAX_VALUE;
+  if (mfNewTtl) { const o = storeFind(mfKey, mfKeyLen, nowRel); if (o != 0) oldLen = itemValueLen(o); }
   let r = storeDelta(mfKey, mfKeyLen, incr, mfDelta, nowRel, mfHasCas ? mfCas : 0);
   if (r == EXISTS) r = deltaCasMismatch(mfKey, mfKeyLen, nowRel);
   let value: u64 = 0;
@@ -391,7 +424,10 @@ function ma(conn: u32, p: usize): void {
     }
     else if (f == C_K) q = putKey(q, mfKey, mfKeyLen, mfKeyBinary);
   }
-  if (exptime != was) storeSetTtl(mfKey, mfKeyLen, exptime, nowRel);
+  // memcached sets T's TTL on the item it looked up; a result with more digits than the old
+  // value is a new item (do_add_delta copies the old exptime), so there the T is lost
+  const lost = !created && <u32>digitCount(value) > oldLen;
+  if (exptime != was && !lost) storeSetTtl(mfKey, mfKeyLen, exptime, nowRel);
   if (opaqueLong) { metaError(conn, E.OPAQUE_LONG); return; }
   if (mfValue) {
     store<u16>(q, 0x0a0d);
@@ -456,8 +492,9 @@ function me(conn: u32, p: usize): void {
     else { memory.copy(q, key, klen); q += klen; }
     q += putStr(q, " exp=");
     const exptime = itemExptime(it);
+    // memcached prints current_time - exptime: the seconds left, negated
     if (exptime == 0) q += putStr(q, "-1");
-    else q = putSigned(q, <i32>(exptime - nowRel));
+    else q = putSigned(q, <i32>(nowRel - exptime));
     q += putStr(q, " la=");
     q += writeU64(q, <u64>since(itemTime(it)));
     q += putStr(q, " cas=");
