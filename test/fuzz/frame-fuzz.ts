@@ -11,7 +11,8 @@ import { check, replyStreams } from "../../host/replay/check.js";
 import { type CapturedFrame, readCapture } from "../../host/replay/pcap-reader.js";
 import { connKey, findServer, replay, type ReplayResult } from "../../host/replay/replay.js";
 import { parseFrame, TcpFlag, withTcpChecksum } from "../../host/replay/wire.js";
-import { fixIpChecksum, KINDS, type Kind, mutateFrame, randomFrame, Rng } from "./frame-mutations.js";
+import { fixIpChecksum, KINDS, type Kind, mutateFrame, randomFrame } from "./frame-mutations.js";
+import { Rng } from "./rng.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 /** Small captures of real clients, one or more connections each. */
@@ -95,8 +96,8 @@ export function fuzzOnce(name: string, seed: number, mode: Mode, wasmDir: string
   const server = findServer(frames);
   const clients = clientsOf(frames, server.ip, server.port);
   if (clients.length === 0) return;
-  const hostile = clients[rng.below(clients.length)];
-  const rate = [0.05, 0.2, 0.6][rng.below(3)];
+  const hostile = clients[rng.int(clients.length)];
+  const rate = [0.05, 0.2, 0.6][rng.int(3)];
   const out: CapturedFrame[] = [];
   for (const f of frames) {
     if (rng.chance(0.02)) {
@@ -106,7 +107,7 @@ export function fuzzOnce(name: string, seed: number, mode: Mode, wasmDir: string
     // only what the hostile client sends: the recorded server's frames are the reference
     if (!fromClient(f, server.ip, hostile) || !rng.chance(rate)) { out.push(f); continue; }
     const kinds = mode === "absorbed" ? ABSORBED : KINDS.slice(0, -1); // "random" is added above
-    const kind = kinds[rng.below(kinds.length)];
+    const kind = kinds[rng.int(kinds.length)];
     figs.mutated[kind]++;
     if (kind === "duplicate") { out.push(f, f); continue; }
     // swapped with the client's own previous frame only: across connections the order of
